@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AccountController } from './acme/account.controller';
+import { AuthorizationController } from './acme/authorization.controller';
+import { CertificateController } from './acme/certificate.controller';
+import { DirectoryController } from './acme/directory.controller';
+import { JwsGuard } from './acme/jws.guard';
+import { MethodNotAllowedController } from './acme/method-not-allowed.controller';
+import { OrderController } from './acme/order.controller';
+import { CaController } from './ca/ca.controller';
+import { HealthController } from './health/health.controller';
+import { ProblemFilter } from './http/problem.filter';
+import { RUNTIME } from './http/tokens';
+import type { Runtime } from './runtime/runtime';
+
+@Module({})
+export class AppModule {
+  static forRuntime(runtime: Runtime): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [
+        DirectoryController,
+        AccountController,
+        OrderController,
+        AuthorizationController,
+        CertificateController,
+        MethodNotAllowedController,
+        CaController,
+        HealthController,
+      ],
+      providers: [
+        { provide: RUNTIME, useValue: runtime },
+        { provide: APP_FILTER, useFactory: () => new ProblemFilter(runtime.logger) },
+        JwsGuard,
+      ],
+    };
+  }
+}

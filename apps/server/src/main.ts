@@ -1,0 +1,2 @@
+export { bootstrapServer } from './bootstrap';
+export type { RunningServer } from './bootstrap';

@@ -1,0 +1,5 @@
+export * from './algorithms';
+export * from './external-account-binding';
+export * from './flattened-jws';
+export * from './keys';
+export * from './verify-request';

@@ -1,0 +1,120 @@
+import { flattenedVerify } from 'jose';
+import type { AcmeLinker } from '../links';
+import type { Account, PublicJwk } from '../model';
+import type { AccountRepository, Clock, NonceRepository } from '../ports';
+import { Problems } from '../problem';
+import { ACCOUNT_KEY_ALGORITHMS, isAccountKeyAlgorithm } from './algorithms';
+import { decodePayload, decodeProtectedHeader, parseFlattenedJws, type FlattenedJws } from './flattened-jws';
+import { PublicKeyCache, jwkThumbprint, publicJwkFrom } from './keys';
+
+/** Which key reference a resource accepts (RFC 8555 §6.2). */
+export type KeyReference = 'kid' | 'jwk' | 'either';
+
+export interface IncomingAcmeRequest {
+  contentType: string | undefined;
+  /** The raw body text. */
+  body: string | undefined;
+  /** The URL as the client addressed it; compared with the "url" header. */
+  url: string;
+}
+
+export interface VerifiedRequest {
+  /** Parsed JSON payload; undefined for POST-as-GET. */
+  payload: unknown;
+  jws: FlattenedJws;
+  protectedHeader: Record<string, unknown>;
+  /** Present when the request used "kid". */
+  account?: Account;
+  /** The key that signed the request. */
+  jwk: PublicJwk;
+  thumbprint: string;
+}
+
+export interface JwsVerifierDeps {
+  nonces: NonceRepository;
+  accounts: AccountRepository;
+  linker: AcmeLinker;
+  clock: Clock;
+}
+
+const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * The ordered JWS checks every ACME POST goes through (RFC 8555 §6.2–6.5):
+ * content type → parse → algorithm → key reference → url → nonce → key →
+ * signature → payload. Handlers only ever see what this returns.
+ */
+export class JwsVerifier {
+  private readonly keyCache = new PublicKeyCache();
+
+  constructor(private readonly deps: JwsVerifierDeps) {}
+
+  async verify(request: IncomingAcmeRequest, keyRef: KeyReference): Promise<VerifiedRequest> {
+    // §6.2: "application/jose+json"; anything else is refused before parsing.
+    const mediaType = request.contentType?.split(';')[0].trim().toLowerCase();
+    if (mediaType !== 'application/jose+json') {
+      throw Problems.unsupportedMediaType('Content-Type must be application/jose+json');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body ?? '');
+    } catch {
+      throw Problems.malformed('request body is not valid JSON');
+    }
+    const jws = parseFlattenedJws(body);
+    const header = decodeProtectedHeader(jws);
+
+    if (!isAccountKeyAlgorithm(header.alg)) {
+      throw Problems.badSignatureAlgorithm(
+        `JWS algorithm ${JSON.stringify(header.alg ?? null).slice(0, 32)} is not accepted`,
+        { algorithms: [...ACCOUNT_KEY_ALGORITHMS] },
+      );
+    }
+    const hasJwk = header.jwk !== undefined;
+    const hasKid = header.kid !== undefined;
+    if (hasJwk === hasKid) throw Problems.malformed('JWS must have exactly one of "jwk" and "kid"');
+    if (keyRef === 'kid' && hasJwk) throw Problems.malformed('this resource requires a "kid" (account URL)');
+    if (keyRef === 'jwk' && hasKid) throw Problems.malformed('this resource requires a "jwk" (newAccount, §7.3)');
+
+    // §6.4: the "url" header must match the request URL exactly.
+    if (typeof header.url !== 'string') throw Problems.malformed('JWS header "url" is missing');
+    if (header.url !== request.url) throw Problems.unauthorized('JWS header "url" does not match the request URL');
+
+    // §6.5: every nonce is single-use; the store deletes it atomically.
+    if (typeof header.nonce !== 'string' || !NONCE.test(header.nonce)) {
+      throw Problems.badNonce('JWS header "nonce" is missing or malformed');
+    }
+    if (!(await this.deps.nonces.consume(header.nonce, this.deps.clock.now()))) {
+      throw Problems.badNonce('JWS has an invalid or already used anti-replay nonce');
+    }
+
+    let account: Account | undefined;
+    let jwk: PublicJwk;
+    let thumbprint: string;
+    if (hasKid) {
+      account = await this.accountFor(header.kid);
+      jwk = account.jwk;
+      thumbprint = account.thumbprint;
+    } else {
+      jwk = publicJwkFrom(header.jwk);
+      thumbprint = await jwkThumbprint(jwk);
+    }
+
+    const key = await this.keyCache.get(jwk, thumbprint, header.alg);
+    try {
+      await flattenedVerify(jws, key, { algorithms: [header.alg] });
+    } catch {
+      throw Problems.malformed('JWS signature is invalid');
+    }
+    return { payload: decodePayload(jws), jws, protectedHeader: header, account, jwk, thumbprint };
+  }
+
+  private async accountFor(kid: unknown): Promise<Account> {
+    const id = typeof kid === 'string' ? this.deps.linker.accountIdFromKid(kid) : undefined;
+    const account = id ? await this.deps.accounts.byId(id) : null;
+    if (!account) throw Problems.accountDoesNotExist('no account exists for the "kid" in the JWS');
+    // §7.3.6: requests from deactivated accounts are refused as unauthorized.
+    if (account.status !== 'valid') throw Problems.unauthorized(`account is ${account.status}`);
+    return account;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './in-process-runner';
+export * from './queues';
