@@ -1,0 +1,4 @@
+export * from './responders';
+export * from './rotor';
+export * from './challtestsrv';
+export * from './servers';
