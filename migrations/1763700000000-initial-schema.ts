@@ -6,7 +6,12 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
  * portable, index-friendly and free of time-zone conversions.
  */
 const id = (name = 'id', length = 64) => ({ name, type: 'varchar', length: String(length), isPrimary: true });
-const str = (name: string, length = 64, isNullable = false) => ({ name, type: 'varchar', length: String(length), isNullable });
+const str = (name: string, length = 64, isNullable = false) => ({
+  name,
+  type: 'varchar',
+  length: String(length),
+  isNullable,
+});
 const text = (name: string, isNullable = false) => ({ name, type: 'text', isNullable });
 const ms = (name: string, isNullable = false) => ({ name, type: 'bigint', isNullable });
 const bool = (name: string) => ({ name, type: 'boolean', default: false });
@@ -174,7 +179,18 @@ export class InitialSchema1763700000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['crls', 'ca_material', 'rate_limits', 'eab_keys', 'nonces', 'certificates', 'challenges', 'authorizations', 'orders', 'accounts']) {
+    for (const table of [
+      'crls',
+      'ca_material',
+      'rate_limits',
+      'eab_keys',
+      'nonces',
+      'certificates',
+      'challenges',
+      'authorizations',
+      'orders',
+      'accounts',
+    ]) {
       await q.dropTable(table);
     }
   }

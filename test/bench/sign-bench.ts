@@ -12,14 +12,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as x509 from '@peculiar/x509';
-import {
-  CertificateAuthority,
-  createCaMaterial,
-  KeySealer,
-  parseCsr,
-  PkiCryptoName,
-  usePkiCrypto,
-} from '@rotor/pki';
+import { CertificateAuthority, createCaMaterial, KeySealer, parseCsr, PkiCryptoName, usePkiCrypto } from '@rotor/pki';
 
 interface Stats {
   opsPerSec: number;
@@ -68,19 +61,16 @@ class Recorder {
 
 /** A P-256 CSR as an ACME client would send it, built with Node's own WebCrypto. */
 async function makeCsr(): Promise<Uint8Array> {
-  const keys = await globalThis.crypto.subtle.generateKey(
-    { name: 'ECDSA', namedCurve: 'P-256' },
-    true,
-    ['sign', 'verify'],
-  );
+  const keys = await globalThis.crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ]);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create(
     {
       name: 'CN=bench.example.com',
       keys,
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [
-        new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'bench.example.com' }]),
-      ],
+      extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'bench.example.com' }])],
     },
     globalThis.crypto,
   );
@@ -125,8 +115,7 @@ async function main(): Promise<void> {
     }
   }
   const results = {} as Record<PkiCryptoName, { issue: Stats; parse: Stats }>;
-  for (const p of providers)
-    results[p] = { issue: rec[p].issue.stats(), parse: rec[p].parse.stats() };
+  for (const p of providers) results[p] = { issue: rec[p].issue.stats(), parse: rec[p].parse.stats() };
   usePkiCrypto('native');
 
   const f = (v: number, d = 2): string => v.toFixed(d);

@@ -24,7 +24,10 @@ export interface RunningServer {
  * migrations), loads or creates the CA, issues Rotor's own HTTPS certificate,
  * re-derives interrupted work and starts listening.
  */
-export async function bootstrapServer(config: RotorConfig, logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export async function bootstrapServer(
+  config: RotorConfig,
+  logger = createLogger(config.logLevel),
+): Promise<RunningServer> {
   const runtime = await createRuntime(config, logger);
   const baseUrl = externalBaseUrl(config);
   const tlsHosts = [config.listen.host, new URL(baseUrl).hostname.replace(/^\[|\]$/g, '')];

@@ -23,7 +23,9 @@ export function parseCertId(certId: unknown): ParsedCertId {
 }
 
 export function serialHexFromBytes(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex').replace(/^(00)+(?=.)/, '');
+  return Buffer.from(bytes)
+    .toString('hex')
+    .replace(/^(00)+(?=.)/, '');
 }
 
 export function certIdFor(authorityKeyIdB64url: string, serialHex: string): string {

@@ -24,7 +24,8 @@ function dnsProblem(value: string): string | undefined {
   const name = value.startsWith('*.') ? value.slice(2) : value;
   if (name.includes('*')) return 'wildcards are only allowed as the whole leftmost label ("*.")';
   const labels = name.split('.');
-  if (labels.some((l) => !LABEL.test(l))) return 'name has an empty or invalid label (letters, digits and hyphens only)';
+  if (labels.some((l) => !LABEL.test(l)))
+    return 'name has an empty or invalid label (letters, digits and hyphens only)';
   if (/^\d+$/.test(labels[labels.length - 1])) return 'the top-level label may not be all-numeric';
   if (isIP(name)) return 'IP addresses must use the "ip" identifier type (RFC 8738)';
   return undefined;

@@ -55,8 +55,7 @@ describe.each<[CaKeyAlgorithm, string]>([
     const rootSki = r.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
     expect(rootSki).toMatch(/^[0-9a-f]{40}$/);
     expect(i.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId).toBe(rootSki);
-    const years = (c: x509.X509Certificate): number =>
-      (c.notAfter.getTime() - c.notBefore.getTime()) / YEAR;
+    const years = (c: x509.X509Certificate): number => (c.notAfter.getTime() - c.notBefore.getTime()) / YEAR;
     expect(years(r)).toBeCloseTo(10, 1);
     expect(years(i)).toBeCloseTo(5, 1);
   });
@@ -66,9 +65,7 @@ describe.each<[CaKeyAlgorithm, string]>([
     expect(material.rootCertPem).not.toContain('PRIVATE');
     const intKey = createPrivateKey(keyPem(material.intermediateKeySealed));
     expect(intermediate.checkPrivateKey(intKey)).toBe(true);
-    expect(root.checkPrivateKey(createPrivateKey(keyPem(material.rootKeySealed as string)))).toBe(
-      true,
-    );
+    expect(root.checkPrivateKey(createPrivateKey(keyPem(material.rootKeySealed as string)))).toBe(true);
   });
 
   it('is accepted by openssl verify with the expected signature algorithm', () => {
@@ -98,16 +95,7 @@ describe.each<[CaKeyAlgorithm, string]>([
     const leaf = new X509Certificate(issued.leafPem);
     expect(leaf.checkIssued(intermediate) && leaf.verify(intermediate.publicKey)).toBe(true);
     const res = openssl(
-      [
-        'verify',
-        '-CAfile',
-        'root.pem',
-        '-untrusted',
-        'int.pem',
-        '-purpose',
-        'sslserver',
-        'leaf.pem',
-      ],
+      ['verify', '-CAfile', 'root.pem', '-untrusted', 'int.pem', '-purpose', 'sslserver', 'leaf.pem'],
       {
         'root.pem': material.rootCertPem,
         'int.pem': material.intermediateCertPem,
@@ -123,10 +111,7 @@ describe('importCaMaterial', () => {
   let b: StoredCaMaterial;
   let good: ImportCaInput;
   beforeAll(async () => {
-    [a, b] = await Promise.all([
-      createCaMaterial('ecdsa-p256', sealer),
-      createCaMaterial('ecdsa-p384', sealer),
-    ]);
+    [a, b] = await Promise.all([createCaMaterial('ecdsa-p256', sealer), createCaMaterial('ecdsa-p384', sealer)]);
     good = {
       rootCertPem: a.rootCertPem,
       intermediateCertPem: a.intermediateCertPem,
@@ -149,10 +134,7 @@ describe('importCaMaterial', () => {
   });
 
   it('ok/import-with-root-key', async () => {
-    const m = await importCaMaterial(
-      { ...good, rootKeyPem: keyPem(a.rootKeySealed as string) },
-      sealer,
-    );
+    const m = await importCaMaterial({ ...good, rootKeyPem: keyPem(a.rootKeySealed as string) }, sealer);
     expect(m.rootKeySealed).toMatch(/^v1\./);
   });
 
@@ -170,12 +152,7 @@ describe('importCaMaterial', () => {
       /root key does not match/,
       undefined,
     ],
-    [
-      'fail/untrusted-chain',
-      () => ({ ...good, rootCertPem: b.rootCertPem }),
-      /not signed by the root/,
-      undefined,
-    ],
+    ['fail/untrusted-chain', () => ({ ...good, rootCertPem: b.rootCertPem }), /not signed by the root/, undefined],
     [
       'fail/intermediate-as-root',
       () => ({ ...good, rootCertPem: a.intermediateCertPem }),
@@ -202,8 +179,7 @@ describe('importCaMaterial', () => {
       'fail/encrypted-key',
       () => ({
         ...good,
-        intermediateKeyPem:
-          '-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n',
+        intermediateKeyPem: '-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n',
       }),
       /encrypted/,
       undefined,

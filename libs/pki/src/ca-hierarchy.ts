@@ -1,21 +1,7 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  KeyObject,
-  randomBytes,
-  sign,
-  verify,
-  X509Certificate,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, randomBytes, sign, verify, X509Certificate } from 'node:crypto';
 import * as x509 from './x509';
 import { CaKeyAlgorithm, PkiError, StoredCaMaterial } from './contracts';
-import {
-  algorithmParams,
-  caAlgorithmOfKey,
-  generateCaKey,
-  importSigningKey,
-  keyIdentifierHex,
-} from './ca-keys';
+import { algorithmParams, caAlgorithmOfKey, generateCaKey, importSigningKey, keyIdentifierHex } from './ca-keys';
 import { getPkiCrypto } from './crypto-provider';
 import { KeySealer } from './key-sealer';
 
@@ -125,43 +111,28 @@ export async function importCaMaterial(
     throw new PkiError('badImport', 'root certificate is not self-signed');
   }
   if (!intermediate.checkIssued(root) || !intermediate.verify(root.publicKey)) {
-    throw new PkiError(
-      'badImport',
-      'intermediate certificate is not signed by the root certificate',
-    );
+    throw new PkiError('badImport', 'intermediate certificate is not signed by the root certificate');
   }
   for (const [label, cert] of [
     ['root', root],
     ['intermediate', intermediate],
   ] as const) {
     if (!cert.ca) {
-      throw new PkiError(
-        'badImport',
-        `${label} certificate is not a CA (basicConstraints cA is not true)`,
-      );
+      throw new PkiError('badImport', `${label} certificate is not a CA (basicConstraints cA is not true)`);
     }
     const usage = new x509.X509Certificate(cert.raw).getExtension(x509.KeyUsagesExtension);
     if (usage && (usage.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
-      throw new PkiError(
-        'badImport',
-        `${label} certificate keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)`,
-      );
+      throw new PkiError('badImport', `${label} certificate keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)`);
     }
     if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) {
-      throw new PkiError(
-        'badImport',
-        `${label} certificate is not valid now (${cert.validFrom} .. ${cert.validTo})`,
-      );
+      throw new PkiError('badImport', `${label} certificate is not valid now (${cert.validFrom} .. ${cert.validTo})`);
     }
   }
 
   const intKey = parsePrivateKey(input.intermediateKeyPem, 'intermediate key');
   const algorithm = caAlgorithmOfKey(intKey);
   if (!algorithm) {
-    throw new PkiError(
-      'badImport',
-      'intermediate key must be ECDSA P-256/P-384 or RSA 2048/3072/4096',
-    );
+    throw new PkiError('badImport', 'intermediate key must be ECDSA P-256/P-384 or RSA 2048/3072/4096');
   }
   assertKeyMatches(intKey, intermediate, 'intermediate');
   let rootKeySealed: string | undefined;
@@ -210,20 +181,12 @@ function assertKeyMatches(key: KeyObject, cert: X509Certificate, label: string):
   let ok = false;
   try {
     const signature = sign(hash, message, key);
-    ok = verify(
-      hash,
-      message,
-      createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' })),
-      signature,
-    );
+    ok = verify(hash, message, createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' })), signature);
   } catch {
     ok = false;
   }
   if (!ok) {
-    throw new PkiError(
-      'badImport',
-      `${label} key does not match the ${label} certificate's public key`,
-    );
+    throw new PkiError('badImport', `${label} key does not match the ${label} certificate's public key`);
   }
 }
 

@@ -65,31 +65,20 @@ export async function generateCaKey(alg: CaKeyAlgorithm): Promise<GeneratedKey> 
 }
 
 export type KeySpec =
-  | { type: 'ec'; namedCurve: 'P-256' | 'P-384' }
-  | { type: 'rsa'; modulusLength: number }
-  | { type: 'ed25519' };
+  { type: 'ec'; namedCurve: 'P-256' | 'P-384' } | { type: 'rsa'; modulusLength: number } | { type: 'ed25519' };
 
 /** SPKI DER public key + PKCS#8 DER private key, generated off the event loop. */
-export function generateDerKeyPair(
-  spec: KeySpec,
-): Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }> {
+export function generateDerKeyPair(spec: KeySpec): Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }> {
   const encoding = {
     publicKeyEncoding: { type: 'spki' as const, format: 'der' as const },
     privateKeyEncoding: { type: 'pkcs8' as const, format: 'der' as const },
   };
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, publicKey: Buffer, privateKey: Buffer): void =>
-      err
-        ? reject(err)
-        : resolve({ publicKey: new Uint8Array(publicKey), privateKey: new Uint8Array(privateKey) });
-    if (spec.type === 'ec')
-      generateKeyPair('ec', { namedCurve: spec.namedCurve, ...encoding }, done);
+      err ? reject(err) : resolve({ publicKey: new Uint8Array(publicKey), privateKey: new Uint8Array(privateKey) });
+    if (spec.type === 'ec') generateKeyPair('ec', { namedCurve: spec.namedCurve, ...encoding }, done);
     else if (spec.type === 'rsa')
-      generateKeyPair(
-        'rsa',
-        { modulusLength: spec.modulusLength, publicExponent: 65537, ...encoding },
-        done,
-      );
+      generateKeyPair('rsa', { modulusLength: spec.modulusLength, publicExponent: 65537, ...encoding }, done);
     else generateKeyPair('ed25519', encoding, done);
   });
 }
@@ -114,9 +103,7 @@ export async function importSigningKey(
   pkcs8Der: Uint8Array,
 ): Promise<PkiCryptoKey> {
   // Non-extractable: once imported, the CA key cannot be read back out of the provider.
-  return crypto.subtle.importKey('pkcs8', pkcs8Der, algorithmParams(alg).importParams, false, [
-    'sign',
-  ]);
+  return crypto.subtle.importKey('pkcs8', pkcs8Der, algorithmParams(alg).importParams, false, ['sign']);
 }
 
 /** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING, as hex. */

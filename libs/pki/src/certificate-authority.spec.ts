@@ -2,11 +2,7 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import * as x509 from './x509';
 import { IssueOptions, LeafProfile, PkiError, StoredCaMaterial, SubjectNames } from './contracts';
 import { createCaMaterial } from './ca-hierarchy';
-import {
-  CertificateAuthority,
-  CertificateAuthorityOptions,
-  generateLeafKeyPair,
-} from './certificate-authority';
+import { CertificateAuthority, CertificateAuthorityOptions, generateLeafKeyPair } from './certificate-authority';
 import { usePkiCrypto } from './crypto-provider';
 import { parseCsr } from './csr';
 import { KeySealer } from './key-sealer';
@@ -126,16 +122,12 @@ describe('leaf profile', () => {
     expect(cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId).toBe(ski);
     expect(ca.intermediateAkiB64url).toBe(Buffer.from(ski as string, 'hex').toString('base64url'));
     expect(cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId).toMatch(/^[0-9a-f]{40}$/);
-    expect(
-      cert.getExtension(x509.AuthorityInfoAccessExtension)?.caIssuers.map((g) => g.value),
-    ).toEqual([opts.aiaIssuerUrl]);
-    expect(cert.getExtension(x509.CRLDistributionPointsExtension)?.distributionPoints).toHaveLength(
-      1,
-    );
+    expect(cert.getExtension(x509.AuthorityInfoAccessExtension)?.caIssuers.map((g) => g.value)).toEqual([
+      opts.aiaIssuerUrl,
+    ]);
+    expect(cert.getExtension(x509.CRLDistributionPointsExtension)?.distributionPoints).toHaveLength(1);
     expect(issued.chainPem).toBe(issued.leafPem + ca.intermediatePem);
-    expect(issued.fingerprintSha256).toBe(
-      createHash('sha256').update(new Uint8Array(cert.rawData)).digest('hex'),
-    );
+    expect(issued.fingerprintSha256).toBe(createHash('sha256').update(new Uint8Array(cert.rawData)).digest('hex'));
     expect(issued.issuer).toBe(new x509.X509Certificate(material.intermediateCertPem).subject);
   });
 
@@ -169,9 +161,7 @@ describe('leaf profile', () => {
       profile: 'mtls',
       names: names(['svc.example.com'], [], ['spiffe://rotor/ns/svc']),
     });
-    expect(new X509Certificate(issued.leafPem).subjectAltName).toBe(
-      'DNS:svc.example.com, URI:spiffe://rotor/ns/svc',
-    );
+    expect(new X509Certificate(issued.leafPem).subjectAltName).toBe('DNS:svc.example.com, URI:spiffe://rotor/ns/svc');
   });
 
   it.each([
@@ -179,9 +169,7 @@ describe('leaf profile', () => {
     ['fail/bad-dns-name', names(['exa mple.com']), 'badCSR'],
     ['fail/bad-ip', names([], ['300.1.1.1']), 'badCSR'],
   ])('%s', async (_n, n, code) => {
-    await expect(
-      ca.issueForPublicKey(p256.spkiDer, { profile: 'server', names: n }),
-    ).rejects.toMatchObject({ code });
+    await expect(ca.issueForPublicKey(p256.spkiDer, { profile: 'server', names: n })).rejects.toMatchObject({ code });
   });
 
   it('fail/weak-key-for-issueForPublicKey', async () => {
@@ -226,10 +214,7 @@ describe('validity policy', () => {
     const issued = await ca.issueForPublicKey(p256.spkiDer, { ...base, ...extra });
     expect([issued.notBefore.getTime(), issued.notAfter.getTime()]).toEqual([nb, na]);
     const cert = new X509Certificate(issued.leafPem);
-    expect([new Date(cert.validFrom).getTime(), new Date(cert.validTo).getTime()]).toEqual([
-      nb,
-      na,
-    ]);
+    expect([new Date(cert.validFrom).getTime(), new Date(cert.validTo).getTime()]).toEqual([nb, na]);
   });
 
   it.each<[string, Partial<IssueOptions>, RegExp]>([
@@ -239,11 +224,7 @@ describe('validity policy', () => {
       /later than notBefore/,
     ],
     ['fail/notAfter-equals-notBefore', { notBefore: NOW, notAfter: NOW }, /later than notBefore/],
-    [
-      'fail/lifetime-over-max',
-      { notAfter: new Date(NOW.getTime() + 91 * 24 * HOUR) },
-      /maximum of 90 days/,
-    ],
+    ['fail/lifetime-over-max', { notAfter: new Date(NOW.getTime() + 91 * 24 * HOUR) }, /maximum of 90 days/],
     [
       'fail/beyond-intermediate',
       { notBefore: new Date('2034-11-01T00:00:00Z'), notAfter: new Date('2034-12-25T00:00:00Z') },
@@ -255,9 +236,7 @@ describe('validity policy', () => {
       /intermediate's notBefore/,
     ],
   ])('%s → badValidity', async (_n, extra, message) => {
-    const err = await ca
-      .issueForPublicKey(p256.spkiDer, { ...base, ...extra })
-      .catch((e: PkiError) => e);
+    const err = await ca.issueForPublicKey(p256.spkiDer, { ...base, ...extra }).catch((e: PkiError) => e);
     expect(err).toBeInstanceOf(PkiError);
     expect([(err as PkiError).code, (err as PkiError).message]).toEqual([
       'badValidity',
@@ -275,35 +254,27 @@ describe('open / keys / providers', () => {
   });
 
   it('fail/open-with-mismatched-algorithm → caUnavailable', async () => {
-    await expect(
-      CertificateAuthority.open({ ...material, algorithm: 'rsa-2048' }, sealer, opts),
-    ).rejects.toMatchObject({ code: 'caUnavailable' });
+    await expect(CertificateAuthority.open({ ...material, algorithm: 'rsa-2048' }, sealer, opts)).rejects.toMatchObject(
+      { code: 'caUnavailable' },
+    );
   });
 
-  it.each(['ecdsa-p256', 'ed25519', 'rsa-2048'] as const)(
-    'ok/generateLeafKeyPair-%s',
-    async (keyType) => {
-      const pair = await generateLeafKeyPair(keyType);
-      expect(pair.privateKeyPkcs8Pem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-      const issued = await ca.issueForPublicKey(pair.spkiDer, {
-        profile: 'server',
-        names: names(['self.example.com']),
-      });
-      expect(issued.keyType).toBe(keyType);
-      expect(
-        new X509Certificate(issued.leafPem).checkPrivateKey(
-          createPrivateKey(pair.privateKeyPkcs8Pem),
-        ),
-      ).toBe(true);
-    },
-  );
+  it.each(['ecdsa-p256', 'ed25519', 'rsa-2048'] as const)('ok/generateLeafKeyPair-%s', async (keyType) => {
+    const pair = await generateLeafKeyPair(keyType);
+    expect(pair.privateKeyPkcs8Pem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    const issued = await ca.issueForPublicKey(pair.spkiDer, {
+      profile: 'server',
+      names: names(['self.example.com']),
+    });
+    expect(issued.keyType).toBe(keyType);
+    expect(new X509Certificate(issued.leafPem).checkPrivateKey(createPrivateKey(pair.privateKeyPkcs8Pem))).toBe(true);
+  });
 
   it('ok/issueForPublicKey-accepts-a-CryptoKey', async () => {
-    const key = await globalThis.crypto.subtle.generateKey(
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      true,
-      ['sign', 'verify'],
-    );
+    const key = await globalThis.crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ]);
     const issued = await ca.issueForPublicKey(key.publicKey, {
       profile: 'client',
       names: names(['ck.example.com']),
@@ -318,9 +289,7 @@ describe('open / keys / providers', () => {
       const csr = await parseCsr(await makeCsrDer(p256, { dns: ['pec.example.com'] }));
       const issued = await pca.issueFromCsr(csr, { profile: 'server', names: csr.names });
       expect(
-        new X509Certificate(issued.leafPem).verify(
-          new X509Certificate(material.intermediateCertPem).publicKey,
-        ),
+        new X509Certificate(issued.leafPem).verify(new X509Certificate(material.intermediateCertPem).publicKey),
       ).toBe(true);
     } finally {
       usePkiCrypto('native');

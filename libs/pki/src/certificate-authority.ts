@@ -114,19 +114,13 @@ export class CertificateAuthority {
       );
     }
     if (!keySpki.equals(certSpki)) {
-      throw new PkiError(
-        'caUnavailable',
-        'intermediate key does not match the intermediate certificate',
-      );
+      throw new PkiError('caUnavailable', 'intermediate key does not match the intermediate certificate');
     }
     let signingKey: PkiCryptoKey;
     try {
       signingKey = await importSigningKey(crypto, material.algorithm, pkcs8);
     } catch {
-      throw new PkiError(
-        'caUnavailable',
-        'intermediate key cannot be loaded into the WebCrypto provider',
-      );
+      throw new PkiError('caUnavailable', 'intermediate key cannot be loaded into the WebCrypto provider');
     } finally {
       pkcs8.fill(0); // the plaintext copy is no longer needed
     }
@@ -146,10 +140,7 @@ export class CertificateAuthority {
   }
 
   /** Same profile for a key Rotor holds itself (e.g. its own HTTPS certificate). */
-  async issueForPublicKey(
-    key: Uint8Array | PkiCryptoKey,
-    options: IssueOptions,
-  ): Promise<IssuedCertificate> {
+  async issueForPublicKey(key: Uint8Array | PkiCryptoKey, options: IssueOptions): Promise<IssuedCertificate> {
     const spkiDer = key instanceof Uint8Array ? key : await this.exportSpki(key);
     return this.sign(spkiDer, classifySpki(spkiDer), options);
   }
@@ -165,11 +156,7 @@ export class CertificateAuthority {
     });
   }
 
-  private async sign(
-    spkiDer: Uint8Array,
-    keyType: LeafKeyType,
-    options: IssueOptions,
-  ): Promise<IssuedCertificate> {
+  private async sign(spkiDer: Uint8Array, keyType: LeafKeyType, options: IssueOptions): Promise<IssuedCertificate> {
     const names = canonicalNames(options.names);
     if (names.dns.length + names.ip.length + names.uri.length === 0) {
       throw new PkiError('badCSR', 'a certificate needs at least one name');
@@ -217,21 +204,14 @@ export class CertificateAuthority {
   private validity(options: IssueOptions): { notBefore: Date; notAfter: Date } {
     const now = this.now();
     const start = options.notBefore ?? now;
-    const notBefore = truncateToSecond(
-      options.notBefore ?? new Date(now.getTime() - this.clockSkewMs),
-    );
-    const notAfter = truncateToSecond(
-      options.notAfter ?? new Date(start.getTime() + this.defaultLifetimeMs),
-    );
+    const notBefore = truncateToSecond(options.notBefore ?? new Date(now.getTime() - this.clockSkewMs));
+    const notAfter = truncateToSecond(options.notAfter ?? new Date(start.getTime() + this.defaultLifetimeMs));
     if (notAfter.getTime() <= notBefore.getTime()) {
       throw new PkiError('badValidity', 'notAfter must be later than notBefore');
     }
     // The courtesy backdate does not count against the lifetime.
     if (notAfter.getTime() - truncateToSecond(start).getTime() > this.maxLifetimeMs) {
-      throw new PkiError(
-        'badValidity',
-        `lifetime exceeds the maximum of ${formatDuration(this.maxLifetimeMs)}`,
-      );
+      throw new PkiError('badValidity', `lifetime exceeds the maximum of ${formatDuration(this.maxLifetimeMs)}`);
     }
     // RFC 5280 §6.1.3: a leaf outliving its issuer fails path validation after that date.
     if (notAfter > this.intermediate.notAfter) {
@@ -272,9 +252,7 @@ export interface LeafKeyPair {
 }
 
 /** Generates a leaf key pair (e.g. for Rotor's own TLS listener). */
-export async function generateLeafKeyPair(
-  keyType: LeafKeyType = 'ecdsa-p256',
-): Promise<LeafKeyPair> {
+export async function generateLeafKeyPair(keyType: LeafKeyType = 'ecdsa-p256'): Promise<LeafKeyPair> {
   const spec: KeySpec =
     keyType === 'ed25519'
       ? { type: 'ed25519' }

@@ -7,8 +7,7 @@
 export type CaKeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
 
 /** Key types accepted in leaf CSRs (issue #2: weaker keys are rejected). */
-export type LeafKeyType =
-  'ecdsa-p256' | 'ecdsa-p384' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ed25519';
+export type LeafKeyType = 'ecdsa-p256' | 'ecdsa-p384' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ed25519';
 
 /** Leaf profiles: which extended key usages the certificate carries. */
 export type LeafProfile = 'server' | 'client' | 'mtls';

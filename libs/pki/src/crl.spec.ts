@@ -48,9 +48,7 @@ describe('CRL', () => {
       crlNumber: 7n,
     });
     const parsed = new x509.X509Crl(crl.der);
-    expect(
-      await parsed.verify({ publicKey: new x509.X509Certificate(material.intermediateCertPem) }),
-    ).toBe(true);
+    expect(await parsed.verify({ publicKey: new x509.X509Certificate(material.intermediateCertPem) })).toBe(true);
     expect(parsed.entries.map((e) => [e.serialNumber, e.reason])).toEqual([
       [a.serialHex, 1],
       [b.serialHex, undefined], // RFC 5280 §5.3.1: unspecified is expressed by omission
@@ -61,13 +59,10 @@ describe('CRL', () => {
     );
     expect(crl.pem).toMatch(/^-----BEGIN X509 CRL-----\n/);
 
-    const res = openssl(
-      ['crl', '-inform', 'DER', '-in', 'crl.der', '-text', '-noout', '-CAfile', 'int.pem'],
-      {
-        'crl.der': crl.der,
-        'int.pem': material.intermediateCertPem,
-      },
-    );
+    const res = openssl(['crl', '-inform', 'DER', '-in', 'crl.der', '-text', '-noout', '-CAfile', 'int.pem'], {
+      'crl.der': crl.der,
+      'int.pem': material.intermediateCertPem,
+    });
     if (res) {
       expect(res.out).toMatch(/verify OK/);
       expect(res.out).toMatch(/X509v3 CRL Number: *\n *7/);

@@ -35,9 +35,7 @@ export function isRevocationReason(value: number): value is RevocationReason {
 export async function buildCrl(request: CrlRequest, signer: CrlSigner): Promise<CrlResult> {
   const crlNumber = BigInt(request.crlNumber);
   if (crlNumber < 0n || crlNumber > MAX_CRL_NUMBER) {
-    throw new RangeError(
-      'crlNumber must be a non-negative integer of at most 20 octets (RFC 5280 §5.2.3)',
-    );
+    throw new RangeError('crlNumber must be a non-negative integer of at most 20 octets (RFC 5280 §5.2.3)');
   }
   if (request.nextUpdate <= request.thisUpdate) {
     throw new RangeError('nextUpdate must be later than thisUpdate (RFC 5280 §5.1.2.5)');
@@ -48,9 +46,7 @@ export async function buildCrl(request: CrlRequest, signer: CrlSigner): Promise<
     if (!isRevocationReason(entry.reason)) {
       // A programming error: callers validate client input with isRevocationReason first
       // (RFC 8555 §7.6 maps a bad reason to badRevocationReason at the protocol layer).
-      throw new RangeError(
-        `revocation reason ${String(entry.reason)} is not defined by RFC 5280 §5.3.1`,
-      );
+      throw new RangeError(`revocation reason ${String(entry.reason)} is not defined by RFC 5280 §5.3.1`);
     }
     const serial = normalizeSerialHex(entry.serialHex);
     if (seen.has(serial)) continue; // one entry per certificate; a duplicate row adds nothing

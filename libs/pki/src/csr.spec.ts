@@ -26,11 +26,7 @@ describe('parseCsr key policy', () => {
   });
 
   it.each<[string, TestKeySpec, RegExp]>([
-    [
-      'fail/rsa-1024',
-      { kind: 'rsa', bits: 1024 },
-      /key type rsa-1024 is not accepted; use ECDSA P-256\/P-384/,
-    ],
+    ['fail/rsa-1024', { kind: 'rsa', bits: 1024 }, /key type rsa-1024 is not accepted; use ECDSA P-256\/P-384/],
     ['fail/rsa-2056', { kind: 'rsa', bits: 2056 }, /rsa-2056/],
     ['fail/p521', { kind: 'ec', curve: 'P-521' }, /ecdsa-secp521r1/],
     ['fail/secp256k1', { kind: 'ec', curve: 'secp256k1' }, /ecdsa-secp256k1/],
@@ -39,9 +35,7 @@ describe('parseCsr key policy', () => {
     // The CSR's signature does not matter: key policy is checked first, so we
     // can sign unsupported curves with a throwaway P-256 CSR and swap the SPKI.
     const der =
-      spec.kind === 'rsa'
-        ? await makeCsrDer(key, { dns: ['a.example.com'] })
-        : await csrWithForeignSpki(key.spkiDer);
+      spec.kind === 'rsa' ? await makeCsrDer(key, { dns: ['a.example.com'] }) : await csrWithForeignSpki(key.spkiDer);
     await expectPkiError(parseCsr(der), 'badPublicKey', message);
   });
 

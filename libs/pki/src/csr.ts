@@ -26,10 +26,7 @@ export interface ParseCsrOptions {
   allowedKeyTypes?: readonly LeafKeyType[];
 }
 
-export async function parseCsr(
-  input: Uint8Array | string,
-  options: ParseCsrOptions = {},
-): Promise<ParsedCsr> {
+export async function parseCsr(input: Uint8Array | string, options: ParseCsrOptions = {}): Promise<ParsedCsr> {
   const der = csrInputToDer(input);
   let csr: x509.Pkcs10CertificateRequest;
   try {
@@ -73,9 +70,7 @@ function collectNames(csr: x509.Pkcs10CertificateRequest): Pick<ParsedCsr, 'name
   const uri: string[] = [];
   let sanExts: x509.SubjectAlternativeNameExtension[];
   try {
-    sanExts = csr
-      .getExtensions('2.5.29.17')
-      .map((e) => new x509.SubjectAlternativeNameExtension(e.rawData));
+    sanExts = csr.getExtensions('2.5.29.17').map((e) => new x509.SubjectAlternativeNameExtension(e.rawData));
   } catch {
     throw new PkiError('badCSR', 'CSR subjectAltName extension cannot be parsed');
   }
@@ -87,15 +82,10 @@ function collectNames(csr: x509.Pkcs10CertificateRequest): Pick<ParsedCsr, 'name
       dns.push(requireDns(gn.value));
     } else if (gn.type === 'ip') {
       const v = normalizeIp(gn.value);
-      if (!v)
-        throw new PkiError(
-          'badCSR',
-          `CSR iPAddress "${gn.value}" is not a single IPv4/IPv6 address`,
-        );
+      if (!v) throw new PkiError('badCSR', `CSR iPAddress "${gn.value}" is not a single IPv4/IPv6 address`);
       ip.push(v);
     } else if (gn.type === 'url') {
-      if (!URL.canParse(gn.value))
-        throw new PkiError('badCSR', `CSR URI "${gn.value}" is not a valid URI`);
+      if (!URL.canParse(gn.value)) throw new PkiError('badCSR', `CSR URI "${gn.value}" is not a valid URI`);
       uri.push(gn.value);
     } else {
       throw new PkiError('badCSR', `CSR subjectAltName type "${gn.type}" is not supported`);

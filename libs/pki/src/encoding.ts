@@ -3,9 +3,7 @@ import { createHash } from 'node:crypto';
 /** Small encoding helpers shared by the PKI modules (no ASN.1 library needed). */
 
 export function b64url(data: Uint8Array | ArrayBuffer): string {
-  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString(
-    'base64url',
-  );
+  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('base64url');
 }
 
 export function sha256(data: Uint8Array | ArrayBuffer): Buffer {
@@ -47,11 +45,7 @@ export function csrInputToDer(input: string | Uint8Array): Uint8Array {
     return input;
   }
   if (input.includes('-----BEGIN')) {
-    return (
-      pemToDer(input, 'CERTIFICATE REQUEST') ??
-      pemToDer(input, 'NEW CERTIFICATE REQUEST') ??
-      new Uint8Array()
-    );
+    return pemToDer(input, 'CERTIFICATE REQUEST') ?? pemToDer(input, 'NEW CERTIFICATE REQUEST') ?? new Uint8Array();
   }
   return new Uint8Array(Buffer.from(input.trim(), 'base64url'));
 }

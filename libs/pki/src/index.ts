@@ -4,12 +4,7 @@ export type { PkiCryptoName, PkiCrypto, PkiCryptoKey } from './crypto-provider';
 export { KeySealer } from './key-sealer';
 export type { KeyFileInfo } from './key-sealer';
 export { CA_KEY_ALGORITHMS, isCaKeyAlgorithm } from './ca-keys';
-export {
-  createCaMaterial,
-  importCaMaterial,
-  ROOT_LIFETIME_MS,
-  INTERMEDIATE_LIFETIME_MS,
-} from './ca-hierarchy';
+export { createCaMaterial, importCaMaterial, ROOT_LIFETIME_MS, INTERMEDIATE_LIFETIME_MS } from './ca-hierarchy';
 export type { CreateCaOptions, ImportCaInput } from './ca-hierarchy';
 export { CertificateAuthority, generateLeafKeyPair } from './certificate-authority';
 export type { CertificateAuthorityOptions, LeafKeyPair } from './certificate-authority';

@@ -63,10 +63,7 @@ describe('KeySealer', () => {
   });
 
   it('fail/wrong-master-key', () => {
-    expectPkiError(
-      () => KeySealer.fromMasterKey(randomBytes(32).toString('hex')).unseal(sealed),
-      'caUnavailable',
-    );
+    expectPkiError(() => KeySealer.fromMasterKey(randomBytes(32).toString('hex')).unseal(sealed), 'caUnavailable');
   });
 
   it('ok/key-file-created-0600-and-reused', () => {

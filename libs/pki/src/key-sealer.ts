@@ -84,8 +84,7 @@ export class KeySealer {
         info.permissionWarning = `key file ${file} is readable by group or others (mode ${modeString(stat.mode)}); chmod 600 is recommended`;
       }
     }
-    const key =
-      raw.length === KEY_BYTES ? Buffer.from(raw) : decodeMasterKey(raw.toString('utf8'), file);
+    const key = raw.length === KEY_BYTES ? Buffer.from(raw) : decodeMasterKey(raw.toString('utf8'), file);
     return new KeySealer(key, info);
   }
 
@@ -111,17 +110,11 @@ export class KeySealer {
       const decipher = createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(AAD);
       decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-      const out = Buffer.concat([
-        decipher.update(body.subarray(0, body.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
+      const out = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch {
       // GCM authentication failed: wrong master key or modified blob. No detail leaks.
-      throw new PkiError(
-        'caUnavailable',
-        'sealed key cannot be unsealed: wrong master key or tampered data',
-      );
+      throw new PkiError('caUnavailable', 'sealed key cannot be unsealed: wrong master key or tampered data');
     }
   }
 }

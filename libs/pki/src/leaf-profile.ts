@@ -45,10 +45,7 @@ export class LeafExtensionFactory {
   private readonly basicConstraints = new x509.BasicConstraintsExtension(false, undefined, true);
   // RFC 5280 §4.2.1.3: RSA keys used in TLS key transport also need keyEncipherment;
   // EC and Ed25519 keys only sign.
-  private readonly keyUsageSign = new x509.KeyUsagesExtension(
-    x509.KeyUsageFlags.digitalSignature,
-    true,
-  );
+  private readonly keyUsageSign = new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true);
   private readonly keyUsageRsa = new x509.KeyUsagesExtension(
     x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
     true,

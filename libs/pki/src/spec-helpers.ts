@@ -48,18 +48,13 @@ function signingAlgorithmFor(key: KeyObject): { name: string; hash?: string } {
 }
 
 /** A CSR signed by `key`, with `names` in the extensionRequest and an optional CN. */
-export async function makeCsrDer(
-  key: TestKey,
-  names: Partial<SubjectNames>,
-  commonName?: string,
-): Promise<Uint8Array> {
+export async function makeCsrDer(key: TestKey, names: Partial<SubjectNames>, commonName?: string): Promise<Uint8Array> {
   const alg = signingAlgorithmFor(key.privateKey);
   const importAlg =
     alg.name === 'ECDSA'
       ? {
           name: 'ECDSA',
-          namedCurve:
-            key.privateKey.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256',
+          namedCurve: key.privateKey.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256',
         }
       : alg.name === 'Ed25519'
         ? { name: 'Ed25519' }
@@ -116,8 +111,7 @@ export function openssl(
   if (cp.spawnSync('openssl', ['version']).status !== 0) return undefined;
   const dir = fsm.mkdtempSync(pathm.join(os.tmpdir(), 'rotor-pki-'));
   try {
-    for (const [name, content] of Object.entries(files))
-      fsm.writeFileSync(pathm.join(dir, name), content);
+    for (const [name, content] of Object.entries(files)) fsm.writeFileSync(pathm.join(dir, name), content);
     const res = cp.spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
     return { ok: res.status === 0, out: `${res.stdout}${res.stderr}` };
   } finally {

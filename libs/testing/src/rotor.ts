@@ -35,10 +35,7 @@ export interface TestRotor {
 /** Starts a real Rotor server (HTTPS on loopback, a temp data dir, SQLite unless databaseUrl is given). */
 export async function startRotor(overrides: Partial<Record<keyof RotorConfigInput, unknown>> = {}): Promise<TestRotor> {
   const port = await freeTcpPort();
-  const config = loadConfig(
-    { dataDir: tempDir(), listen: `127.0.0.1:${port}`, logLevel: 'silent', ...overrides },
-    {},
-  );
+  const config = loadConfig({ dataDir: tempDir(), listen: `127.0.0.1:${port}`, logLevel: 'silent', ...overrides }, {});
   return launch(config);
 }
 

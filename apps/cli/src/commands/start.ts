@@ -10,7 +10,10 @@ export function registerStartCommand(program: Command): void {
     .option('--http01-port <port>', 'port http-01 validation connects to (ROTOR_HTTP01_PORT, default 80)')
     .option('--tlsalpn01-port <port>', 'port tls-alpn-01 validation connects to (ROTOR_TLSALPN01_PORT, default 443)')
     .option('--dns-resolver <host:port>', 'DNS server for every validation lookup (ROTOR_DNS_RESOLVER)')
-    .option('--ca-key-algorithm <alg>', 'CA key on first start: ecdsa-p256 | ecdsa-p384 | rsa-2048 | rsa-3072 | rsa-4096')
+    .option(
+      '--ca-key-algorithm <alg>',
+      'CA key on first start: ecdsa-p256 | ecdsa-p384 | rsa-2048 | rsa-3072 | rsa-4096',
+    )
     .option('--eab-required', 'refuse newAccount without External Account Binding (ROTOR_EAB_REQUIRED)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent (ROTOR_LOG_LEVEL)')
     .action(async (flags: Record<string, unknown>) => {

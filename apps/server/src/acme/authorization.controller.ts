@@ -14,7 +14,11 @@ export class AuthorizationController {
   @Post('authz/:id')
   @AcmeSigned('kid')
   @HttpCode(200)
-  async authorization(@Param('id') id: string, @Verified() request: VerifiedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async authorization(
+    @Param('id') id: string,
+    @Verified() request: VerifiedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const authz = await this.runtime.useCases.authorization.execute(id, request);
     const body = renderAuthorization(authz, this.runtime.acme.linker, this.runtime.acme.clock.now());
     if (body.status === 'pending' && authz.challenges.some((c) => c.status === 'processing')) {
@@ -26,7 +30,11 @@ export class AuthorizationController {
   @Post('chall/:id')
   @AcmeSigned('kid')
   @HttpCode(200)
-  async challenge(@Param('id') id: string, @Verified() request: VerifiedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async challenge(
+    @Param('id') id: string,
+    @Verified() request: VerifiedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { challenge, authorization } = await this.runtime.useCases.respondChallenge.execute(id, request);
     // §7.5.1: the challenge links "up" to its authorization.
     addLink(reply, this.runtime.acme.linker.authorization(authorization.id), 'up');

@@ -13,7 +13,11 @@ export class CertificateController {
   @Post('cert/:id')
   @AcmeSigned('kid')
   @HttpCode(200)
-  async certificate(@Param('id') id: string, @Verified() request: VerifiedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async certificate(
+    @Param('id') id: string,
+    @Verified() request: VerifiedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const record = await this.runtime.useCases.getCertificate.execute(id, request);
     reply.type('application/pem-certificate-chain');
     return record.chainPem;

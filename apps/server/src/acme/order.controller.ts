@@ -22,14 +22,22 @@ export class OrderController {
   @Post('order/:id')
   @AcmeSigned('kid')
   @HttpCode(200)
-  async order(@Param('id') id: string, @Verified() request: VerifiedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async order(
+    @Param('id') id: string,
+    @Verified() request: VerifiedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.render(await this.runtime.useCases.getOrder.execute(id, request), reply);
   }
 
   @Post('order/:id/finalize')
   @AcmeSigned('kid')
   @HttpCode(200)
-  async finalize(@Param('id') id: string, @Verified() request: VerifiedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async finalize(
+    @Param('id') id: string,
+    @Verified() request: VerifiedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.render(await this.runtime.useCases.finalize.execute(id, request), reply);
   }
 
@@ -38,6 +46,10 @@ export class OrderController {
     reply.header('Location', linker.order(view.order.id));
     // §7.4: while the CA works, tell the client when to poll again.
     if (view.order.status === 'processing' || view.order.status === 'pending') reply.header('Retry-After', '1');
-    return renderOrder(view.order, view.authorizations.map((a) => a.id), linker);
+    return renderOrder(
+      view.order,
+      view.authorizations.map((a) => a.id),
+      linker,
+    );
   }
 }

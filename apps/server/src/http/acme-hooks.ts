@@ -19,7 +19,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function installAcmeHooks(fastify: FastifyInstance, runtime: Runtime): void {
   const { acme, config, rateLimits, logger } = runtime;
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) =>
+    done(null, body),
+  );
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.url.startsWith('/acme/')) return;

@@ -31,7 +31,10 @@ export function sendProblem(reply: FastifyReply, error: unknown, logger: Logger)
   const problem = toAcmeProblem(error);
   if (problem.status >= 500) {
     const cause = problem.extra.cause ?? error;
-    logger.error({ err: cause instanceof Error ? { message: cause.message, stack: cause.stack } : String(cause) }, 'request failed');
+    logger.error(
+      { err: cause instanceof Error ? { message: cause.message, stack: cause.stack } : String(cause) },
+      'request failed',
+    );
   }
   if (problem.extra.retryAfter !== undefined) reply.header('Retry-After', String(problem.extra.retryAfter));
   for (const [name, value] of Object.entries(problem.extra.headers ?? {})) reply.header(name, value);

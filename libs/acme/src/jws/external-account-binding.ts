@@ -21,7 +21,8 @@ export async function verifyExternalAccountBinding(
     throw Problems.malformed(`externalAccountBinding must use one of ${EAB_MAC_ALGORITHMS.join(', ')}`);
   }
   if ('nonce' in header) throw Problems.malformed('externalAccountBinding must not carry a nonce');
-  if (header.url !== expected.url) throw Problems.unauthorized('externalAccountBinding "url" must be the newAccount URL');
+  if (header.url !== expected.url)
+    throw Problems.unauthorized('externalAccountBinding "url" must be the newAccount URL');
   if (typeof header.kid !== 'string' || header.kid.length > 128) {
     throw Problems.malformed('externalAccountBinding "kid" is missing');
   }

@@ -15,7 +15,8 @@ export function validateContacts(value: unknown): string[] {
     if (!contact.toLowerCase().startsWith('mailto:')) {
       throw Problems.unsupportedContact('only mailto: contacts are supported');
     }
-    if (!MAILTO.test(contact)) throw Problems.invalidContact(`"${contact.slice(0, 100)}" is not a valid mailto: contact`);
+    if (!MAILTO.test(contact))
+      throw Problems.invalidContact(`"${contact.slice(0, 100)}" is not a valid mailto: contact`);
   }
   return value as string[];
 }

@@ -28,7 +28,8 @@ export class KeyChangeUseCase {
     if (!isAccountKeyAlgorithm(header.alg)) throw Problems.badSignatureAlgorithm('inner JWS algorithm is not accepted');
     if (header.kid !== undefined || header.jwk === undefined) throw Problems.malformed('inner JWS must have a "jwk"');
     if ('nonce' in header) throw Problems.malformed('inner JWS must not have a "nonce"');
-    if (header.url !== this.ctx.linker.keyChange()) throw Problems.malformed('inner JWS "url" must be the keyChange URL');
+    if (header.url !== this.ctx.linker.keyChange())
+      throw Problems.malformed('inner JWS "url" must be the keyChange URL');
 
     const newJwk = publicJwkFrom(header.jwk);
     const newThumbprint = await jwkThumbprint(newJwk);

@@ -45,7 +45,8 @@ export class NewOrderUseCase {
     if (notAfter !== undefined && notAfter - (notBefore ?? now) > policy.maxCertLifetimeMs) {
       throw Problems.malformed(`certificate lifetime may not exceed ${policy.maxCertLifetimeMs / 1000} seconds`);
     }
-    const replaces = fields.replaces === undefined ? undefined : await this.checkReplaces(fields.replaces, account, identifiers);
+    const replaces =
+      fields.replaces === undefined ? undefined : await this.checkReplaces(fields.replaces, account, identifiers);
 
     const orderId = newId();
     const expires = now + policy.orderLifetimeMs;
@@ -110,7 +111,8 @@ export class NewOrderUseCase {
     }
     const previous = await this.ctx.certificates.byId(certId.serialHex);
     if (!previous) throw Problems.malformed('"replaces" names an unknown certificate');
-    if (previous.accountId !== account.id) throw Problems.unauthorized('"replaces" names another account\'s certificate');
+    if (previous.accountId !== account.id)
+      throw Problems.unauthorized('"replaces" names another account\'s certificate');
     const names = new Set(identifiers.map((i) => `${i.type}:${i.value}`));
     if (!previous.identifiers.some((i) => names.has(`${i.type}:${i.value}`))) {
       throw Problems.malformed('"replaces" names a certificate that shares no identifier with this order');

@@ -34,7 +34,11 @@ export const ORDERS_PAGE_SIZE = 100;
 export class ListOrdersUseCase {
   constructor(private readonly ctx: AcmeContext) {}
 
-  async execute(accountId: string, request: VerifiedRequest, after?: string): Promise<{ ids: string[]; next?: string }> {
+  async execute(
+    accountId: string,
+    request: VerifiedRequest,
+    after?: string,
+  ): Promise<{ ids: string[]; next?: string }> {
     if (!request.account || request.account.id !== accountId) {
       throw Problems.unauthorized('the orders list belongs to another account');
     }

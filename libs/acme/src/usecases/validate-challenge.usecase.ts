@@ -34,7 +34,13 @@ export class ValidateChallengeUseCase {
       }
       return;
     }
-    await this.fail(challengeId, authz.id, result.problem.type as AcmeErrorType, result.problem.detail, authz.identifier);
+    await this.fail(
+      challengeId,
+      authz.id,
+      result.problem.type as AcmeErrorType,
+      result.problem.detail,
+      authz.identifier,
+    );
   }
 
   // §7.1.6: a failed challenge makes its authorization invalid.

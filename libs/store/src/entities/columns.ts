@@ -17,4 +17,3 @@ export const fromJson = <T>(value: string | null | undefined): T | undefined =>
   value === null || value === undefined ? undefined : (JSON.parse(value) as T);
 
 export const StrColumn = (name: string, options: ColumnOptions = {}) => Column({ name, type: 'varchar', ...options });
-

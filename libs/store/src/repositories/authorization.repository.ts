@@ -60,7 +60,11 @@ export class TypeOrmAuthorizationRepository implements AuthorizationRepository {
   ): Promise<boolean> {
     const result = await this.challenges.update(
       { id, status: In(from) },
-      { status: to, ...(patch.validated !== undefined && { validated: patch.validated }), ...(patch.error && { error: toJson(patch.error) }) },
+      {
+        status: to,
+        ...(patch.validated !== undefined && { validated: patch.validated }),
+        ...(patch.error && { error: toJson(patch.error) }),
+      },
     );
     return (result.affected ?? 0) > 0;
   }

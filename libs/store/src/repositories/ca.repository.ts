@@ -62,7 +62,12 @@ export class TypeOrmCrlStore {
   async latest(): Promise<StoredCrl | null> {
     const [row] = await this.rows.find({ order: { number: 'DESC' }, take: 1 });
     return row
-      ? { number: row.number, der: Buffer.from(row.derBase64, 'base64'), thisUpdate: row.thisUpdate, nextUpdate: row.nextUpdate }
+      ? {
+          number: row.number,
+          der: Buffer.from(row.derBase64, 'base64'),
+          thisUpdate: row.thisUpdate,
+          nextUpdate: row.nextUpdate,
+        }
       : null;
   }
 
@@ -78,7 +83,11 @@ export class TypeOrmCrlStore {
     const stored = await this.rows.findOneBy({ number: crl.number });
     if (stored?.derBase64 !== derBase64) return false;
     // Only the newest few are kept; clients always fetch the latest.
-    await this.rows.createQueryBuilder().delete().where('number < :keep', { keep: crl.number - 10 }).execute();
+    await this.rows
+      .createQueryBuilder()
+      .delete()
+      .where('number < :keep', { keep: crl.number - 10 })
+      .execute();
     return true;
   }
 }

@@ -72,6 +72,10 @@ export class TypeOrmCertificateRepository implements CertificateRepository {
       select: { id: true, revokedAt: true, revocationReason: true },
       where: { status: 'revoked' },
     });
-    return rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt ?? undefined, revocationReason: r.revocationReason ?? 0 }));
+    return rows.map((r) => ({
+      id: r.id,
+      revokedAt: r.revokedAt ?? undefined,
+      revocationReason: r.revocationReason ?? 0,
+    }));
   }
 }

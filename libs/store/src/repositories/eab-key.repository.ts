@@ -44,7 +44,10 @@ export class TypeOrmEabKeyRepository implements EabKeyRepository {
   }
 
   async bind(id: string, accountId: string): Promise<boolean> {
-    const result = await this.rows.update({ id, boundAccountId: IsNull(), revoked: false }, { boundAccountId: accountId });
+    const result = await this.rows.update(
+      { id, boundAccountId: IsNull(), revoked: false },
+      { boundAccountId: accountId },
+    );
     return (result.affected ?? 0) > 0;
   }
 

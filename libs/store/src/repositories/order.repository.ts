@@ -53,9 +53,7 @@ export class TypeOrmOrderRepository implements OrderRepository {
       );
       await tx.insert(
         ChallengeRow,
-        authorizations.flatMap((a) =>
-          a.challenges.map((c) => ({ ...c, validated: null, error: toJson(c.error) })),
-        ),
+        authorizations.flatMap((a) => a.challenges.map((c) => ({ ...c, validated: null, error: toJson(c.error) }))),
       );
     });
   }

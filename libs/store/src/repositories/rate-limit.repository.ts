@@ -15,7 +15,9 @@ export class SqlRateLimitRepository implements RateLimitRepository {
   constructor(private readonly dataSource: DataSource) {
     const postgres = dialectOf(dataSource) === 'postgres';
     const least = postgres ? 'LEAST' : 'MIN';
-    const p = postgres ? (n: number) => `$${n}` : () => '?';
+    // PostgreSQL infers parameter types from context (bigint here), so the rate needs a cast.
+    const casts = ['text', 'double precision', 'bigint', 'double precision'];
+    const p = postgres ? (n: number) => `$${n}::${casts[n - 1]}` : () => '?';
     // Params: key, burst, now, ratePerMs. Refilled = min(burst, tokens + elapsed * rate).
     const refilled = `${least}(${p(2)}, rate_limits.tokens + (${p(3)} - rate_limits.updated_at) * ${p(4)})`;
     this.sql =
