@@ -13,8 +13,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * - every POST and every newNonce response carries a fresh Replay-Nonce, errors
  *   included (§6.5), and a Link rel="index" to the directory (§7.1);
  * - a per-client-IP token bucket (rateLimited, §6.6);
- * - body-parser failures are rendered as problems too (unknown routes reach the
- *   ProblemFilter as Nest NotFoundExceptions).
+ * Body-parser failures (e.g. 413) and unknown routes reach the ProblemFilter as
+ * Nest HttpExceptions, so they are rendered as problems too.
  */
 export function installAcmeHooks(fastify: FastifyInstance, runtime: Runtime): void {
   const { acme, config, rateLimits, logger } = runtime;
@@ -37,7 +37,6 @@ export function installAcmeHooks(fastify: FastifyInstance, runtime: Runtime): vo
     }
   });
 
-  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, error, logger));
 }
 
 export async function issueNonce(runtime: Runtime): Promise<string> {

@@ -12,14 +12,6 @@ export function toAcmeProblem(error: unknown): AcmeProblem {
     if (status === 405) return Problems.methodNotAllowed('method not allowed for this resource');
     return new AcmeProblem('malformed', error.message, status >= 500 ? 500 : status);
   }
-  const fastifyError = error as { statusCode?: number; code?: string } | null;
-  if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return Problems.payloadTooLarge('request body is too large');
-  if (fastifyError?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return Problems.unsupportedMediaType('Content-Type must be application/jose+json');
-  }
-  if (fastifyError?.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return new AcmeProblem('malformed', 'the request could not be read', fastifyError.statusCode);
-  }
   return Problems.serverInternal('internal error', { cause: error });
 }
 
