@@ -40,6 +40,11 @@ export interface CsrSummary {
   ipAddresses: string[];
   uris: string[];
   spkiSha256: string;
+  /**
+   * The issuer's own parsed form, handed back to `issue` so a CSR is parsed
+   * and its signature verified once per finalize. Opaque to the domain.
+   */
+  parsed?: unknown;
 }
 
 /** Certificate facts revokeCert and ARI need from a DER certificate. */
@@ -55,8 +60,9 @@ export interface CertificateIssuer {
   readonly authorityKeyIdB64url: string;
   inspectCsr(der: Uint8Array): Promise<CsrSummary>;
   inspectCertificate(der: Uint8Array): Promise<CertificateSummary>;
+  /** Signs the CSR (DER), reusing `inspected` when the caller already inspected it. */
   issue(
-    csrDer: Uint8Array,
+    csr: { der: Uint8Array; inspected?: CsrSummary },
     request: {
       identifiers: Identifier[];
       usage: ProfilePolicy['usage'];

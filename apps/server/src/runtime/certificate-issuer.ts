@@ -1,6 +1,6 @@
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { AcmeProblem, CertificateIssuer, CertificateSummary, CsrSummary, Problems } from '@rotor/acme';
-import { CertificateAuthority, PkiError, parseCsr, spkiSha256 } from '@rotor/pki';
+import { CertificateAuthority, ParsedCsr, PkiError, parseCsr, spkiSha256 } from '@rotor/pki';
 
 /** Maps PKI errors onto ACME problem types (RFC 8555 §6.7); causes stay server-side. */
 function toProblem(error: unknown): AcmeProblem {
@@ -36,7 +36,13 @@ export class PkiCertificateIssuer implements CertificateIssuer {
       // The CN, if present, is one of the requested names (RFC 8555 §7.4 counts it too).
       const dns = new Set(csr.names.dns);
       if (csr.commonName && !csr.names.ip.includes(csr.commonName)) dns.add(csr.commonName.toLowerCase());
-      return { dnsNames: [...dns], ipAddresses: csr.names.ip, uris: csr.names.uri, spkiSha256: csr.spkiSha256 };
+      return {
+        dnsNames: [...dns],
+        ipAddresses: csr.names.ip,
+        uris: csr.names.uri,
+        spkiSha256: csr.spkiSha256,
+        parsed: csr,
+      };
     } catch (error) {
       throw toProblem(error);
     }
@@ -58,11 +64,11 @@ export class PkiCertificateIssuer implements CertificateIssuer {
   }
 
   async issue(
-    csrDer: Uint8Array,
+    input: Parameters<CertificateIssuer['issue']>[0],
     request: Parameters<CertificateIssuer['issue']>[1],
   ): ReturnType<CertificateIssuer['issue']> {
     try {
-      const csr = await parseCsr(csrDer);
+      const csr = (input.inspected?.parsed as ParsedCsr | undefined) ?? (await parseCsr(input.der));
       const issued = await this.ca.issueFromCsr(csr, {
         profile: request.usage,
         names: {
@@ -90,5 +96,3 @@ export class PkiCertificateIssuer implements CertificateIssuer {
     }
   }
 }
-
-export const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');

@@ -1,4 +1,4 @@
-import type { AcmeContext } from '../context';
+import type { AcmeContext, CsrSummary } from '../context';
 import { jwkSpkiSha256, type VerifiedRequest } from '../jws';
 import { parseCertId } from '../cert-id';
 import type { Order } from '../model';
@@ -42,7 +42,7 @@ export class FinalizeOrderUseCase {
     if (!(await this.ctx.orders.transition(orderId, ['pending', 'ready'], 'processing', { csr: body.csr }))) {
       throw Problems.orderNotReady('order is no longer ready (finalized concurrently?)');
     }
-    await this.issue({ ...stored, csr: body.csr });
+    await this.issue({ ...stored, csr: body.csr }, csr);
     return loadOrderView(this.ctx, (await this.ctx.orders.byId(orderId)) as Order);
   }
 
@@ -51,17 +51,21 @@ export class FinalizeOrderUseCase {
     if (order.status === 'processing' && order.csr) await this.issue(order);
   }
 
-  private async issue(order: Order): Promise<void> {
+  private async issue(order: Order, inspected?: CsrSummary): Promise<void> {
     const profile = this.ctx.policy.profiles[order.profile] ?? this.ctx.policy.profiles[this.ctx.policy.defaultProfile];
     const now = this.ctx.clock.now();
     try {
-      const issued = await this.ctx.issuer.issue(Buffer.from(order.csr as string, 'base64url'), {
-        identifiers: order.identifiers,
-        usage: profile.usage,
-        profile: order.profile,
-        notBefore: order.notBefore,
-        notAfter: order.notAfter ?? Math.max(now, order.notBefore ?? now) + profile.lifetimeMs,
-      });
+      const der = Buffer.from(order.csr as string, 'base64url');
+      const issued = await this.ctx.issuer.issue(
+        { der, inspected },
+        {
+          identifiers: order.identifiers,
+          usage: profile.usage,
+          profile: order.profile,
+          notBefore: order.notBefore,
+          notAfter: order.notAfter ?? Math.max(now, order.notBefore ?? now) + profile.lifetimeMs,
+        },
+      );
       await this.ctx.certificates.insert({
         ...issued,
         accountId: order.accountId,
