@@ -136,8 +136,9 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (dialect) => {
     expect(await orders.listProcessing(NOW + 1, 10)).toEqual([
       expect.objectContaining({ id: records.order.id, csr: 'abc' }),
     ]);
-    expect(await orders.listIdsByAccount(a.id, { limit: 10 })).toEqual([records.order.id]);
-    expect(await orders.listIdsByAccount(a.id, { after: records.order.id, limit: 10 })).toEqual([]);
+    expect(await orders.listIdsByAccount(a.id, { limit: 10, now: NOW })).toEqual([records.order.id]);
+    expect(await orders.listIdsByAccount(a.id, { after: records.order.id, limit: 10, now: NOW })).toEqual([]);
+    expect(await orders.listIdsByAccount(a.id, { limit: 10, now: NOW + 7200e3 })).toEqual([]); // expired
   });
 
   it('ok/nonces-are-single-use-and-expire', async () => {

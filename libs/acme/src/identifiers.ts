@@ -12,6 +12,8 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /** RFC 5952 canonical text form for IPv6; dotted quad for IPv4. */
 export function canonicalIp(value: string): string | undefined {
+  // Zone ids ("fe80::1%eth0") name an interface, not an address a certificate can hold.
+  if (value.includes('%')) return undefined;
   const version = isIP(value);
   if (version === 4) return value.split('.').map(Number).join('.');
   if (version !== 6) return undefined;

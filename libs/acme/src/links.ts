@@ -22,7 +22,8 @@ export class AcmeLinker {
   readonly challenge = (id: string) => `${this.baseUrl}/acme/chall/${id}`;
   readonly certificate = (id: string) => `${this.baseUrl}/acme/cert/${id}`;
   readonly rootCertificate = () => `${this.baseUrl}/ca/root.pem`;
-  readonly intermediateCertificate = () => `${this.baseUrl}/ca/intermediate.pem`;
+  /** DER, as RFC 5280 §4.2.2.1 requires of an HTTP caIssuers URI. */
+  readonly intermediateCertificate = () => `${this.baseUrl}/ca/intermediate.cer`;
   readonly crl = () => `${this.baseUrl}/ca/crl`;
 
   /** Account id from a "kid" URL, or undefined if the kid is not one of ours. */

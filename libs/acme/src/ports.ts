@@ -46,7 +46,8 @@ export interface OrderRepository {
   /** Inserts the order with its authorizations and challenges in one transaction. */
   insertWithAuthorizations(records: NewOrderRecords): Promise<void>;
   byId(id: string): Promise<Order | null>;
-  listIdsByAccount(accountId: string, page: { after?: string; limit: number }): Promise<string[]>;
+  /** Ids of the account's pending, ready, processing and valid orders, by id. */
+  listIdsByAccount(accountId: string, page: { after?: string; limit: number; now: number }): Promise<string[]>;
   /** Moves the order to `to` only if its stored status is one of `from`; true when it did. */
   transition(
     id: string,

@@ -72,15 +72,25 @@ export class AcmeProblem extends Error {
     this.name = 'AcmeProblem';
   }
 
+  /**
+   * RFC 8555 §6.7.1: "identifier" appears only in subproblems, never at the top
+   * level; a problem about one identifier is a top-level problem with one subproblem.
+   */
   toDocument(): ProblemDocument {
+    const doc = this.document();
+    if (this.extra.identifier && !this.extra.subproblems?.length) doc.subproblems = [this.document(true)];
+    return doc;
+  }
+
+  private document(asSubproblem = false): ProblemDocument {
     const doc: ProblemDocument = {
       type: ACME_ERROR_PREFIX + this.errorType,
       detail: this.detail,
       status: this.status,
     };
-    if (this.extra.identifier) doc.identifier = this.extra.identifier;
+    if (asSubproblem && this.extra.identifier) doc.identifier = this.extra.identifier;
     if (this.extra.algorithms) doc.algorithms = this.extra.algorithms;
-    if (this.extra.subproblems?.length) doc.subproblems = this.extra.subproblems.map((p) => p.toDocument());
+    if (this.extra.subproblems?.length) doc.subproblems = this.extra.subproblems.map((p) => p.document(true));
     return doc;
   }
 }
@@ -115,6 +125,8 @@ export const Problems = {
   rejectedIdentifier: make('rejectedIdentifier', 400),
   serverInternal: make('serverInternal', 500),
   unauthorized: make('unauthorized', 403),
+  /** RFC 8555 §7.3.6: a deactivated (or revoked) account's requests get 401. */
+  accountNotValid: (status: string) => new AcmeProblem('unauthorized', `account is ${status}`, 401),
   unsupportedContact: make('unsupportedContact', 400),
   unsupportedIdentifier: make('unsupportedIdentifier', 400),
   /** A validation failure stored on a challenge (status is informational there). */

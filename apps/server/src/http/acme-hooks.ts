@@ -36,7 +36,6 @@ export function installAcmeHooks(fastify: FastifyInstance, runtime: Runtime): vo
       return reply;
     }
   });
-
 }
 
 export async function issueNonce(runtime: Runtime): Promise<string> {

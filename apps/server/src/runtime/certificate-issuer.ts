@@ -10,7 +10,9 @@ function toProblem(error: unknown): AcmeProblem {
       case 'badCSR':
         return Problems.badCSR(error.message);
       case 'badPublicKey':
-        return Problems.badPublicKey(error.message);
+        // RFC 8555 §6.7: badCSR is "the CSR is unacceptable (e.g., due to a short key)";
+        // badPublicKey is about the JWS key, which the PKI never sees.
+        return Problems.badCSR(error.message);
       case 'badValidity':
         return Problems.malformed(error.message);
       default:
@@ -55,12 +57,17 @@ export class PkiCertificateIssuer implements CertificateIssuer {
     } catch {
       throw Problems.malformed('"certificate" is not a DER X.509 certificate');
     }
-    const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
-    return {
-      serialHex: cert.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, ''),
-      spkiSha256: spkiSha256(new Uint8Array(spki)),
-      issuedByUs: cert.checkIssued(this.intermediate) && cert.verify(this.intermediate.publicKey),
-    };
+    const serialHex = cert.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, '');
+    try {
+      if (!cert.checkIssued(this.intermediate) || !cert.verify(this.intermediate.publicKey)) {
+        return { serialHex, spkiSha256: '', issuedByUs: false };
+      }
+      const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+      return { serialHex, spkiSha256: spkiSha256(new Uint8Array(spki)), issuedByUs: true };
+    } catch {
+      // A key algorithm Node cannot load: certainly not one of ours.
+      return { serialHex, spkiSha256: '', issuedByUs: false };
+    }
   }
 
   async issue(

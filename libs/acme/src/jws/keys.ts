@@ -45,6 +45,12 @@ export function publicJwkFrom(value: unknown): PublicJwk {
   if (kty === 'RSA' && Buffer.from(out.n as string, 'base64url').length * 8 < MIN_RSA_BITS - 7) {
     throw Problems.badPublicKey(`RSA account keys must be at least ${MIN_RSA_BITS} bits`);
   }
+  // §6.2: e.g. an EC point that is not on the curve is a bad public key, not a bad algorithm.
+  try {
+    createPublicKey({ key: out as never, format: 'jwk' });
+  } catch {
+    throw Problems.badPublicKey(`"jwk" is not a valid ${kty} public key`);
+  }
   return out;
 }
 

@@ -70,6 +70,10 @@ export class JwsVerifier {
         { algorithms: [...ACCOUNT_KEY_ALGORITHMS] },
       );
     }
+    // §6.2: the unencoded-payload option (RFC 7797) and other critical extensions are not allowed.
+    if ('b64' in header || 'crit' in header) {
+      throw Problems.malformed('JWS "b64" and "crit" header parameters are not allowed');
+    }
     const hasJwk = header.jwk !== undefined;
     const hasKid = header.kid !== undefined;
     if (hasJwk === hasKid) throw Problems.malformed('JWS must have exactly one of "jwk" and "kid"');
@@ -81,9 +85,12 @@ export class JwsVerifier {
     if (header.url !== request.url) throw Problems.unauthorized('JWS header "url" does not match the request URL');
 
     // §6.5: every nonce is single-use; the store deletes it atomically.
-    if (typeof header.nonce !== 'string' || !NONCE.test(header.nonce)) {
-      throw Problems.badNonce('JWS header "nonce" is missing or malformed');
+    if (header.nonce === undefined) throw Problems.badNonce('JWS header "nonce" is missing');
+    // §6.5.2: a nonce that is not base64url is malformed, not merely stale.
+    if (typeof header.nonce !== 'string' || !/^[A-Za-z0-9_-]+$/.test(header.nonce)) {
+      throw Problems.malformed('JWS header "nonce" is not base64url');
     }
+    if (!NONCE.test(header.nonce)) throw Problems.badNonce('JWS has an invalid anti-replay nonce');
     if (!(await this.deps.nonces.consume(header.nonce, this.deps.clock.now()))) {
       throw Problems.badNonce('JWS has an invalid or already used anti-replay nonce');
     }
@@ -113,8 +120,8 @@ export class JwsVerifier {
     const id = typeof kid === 'string' ? this.deps.linker.accountIdFromKid(kid) : undefined;
     const account = id ? await this.deps.accounts.byId(id) : null;
     if (!account) throw Problems.accountDoesNotExist('no account exists for the "kid" in the JWS');
-    // §7.3.6: requests from deactivated accounts are refused as unauthorized.
-    if (account.status !== 'valid') throw Problems.unauthorized(`account is ${account.status}`);
+    // §7.3.6: requests from deactivated accounts get 401 unauthorized.
+    if (account.status !== 'valid') throw Problems.accountNotValid(account.status);
     return account;
   }
 }

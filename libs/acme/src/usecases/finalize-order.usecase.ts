@@ -52,7 +52,8 @@ export class FinalizeOrderUseCase {
   }
 
   private async issue(order: Order, inspected?: CsrSummary): Promise<void> {
-    const profile = this.ctx.policy.profiles[order.profile] ?? this.ctx.policy.profiles[this.ctx.policy.defaultProfile];
+    const { profiles, defaultProfile } = this.ctx.policy;
+    const profile = profiles[Object.hasOwn(profiles, order.profile) ? order.profile : defaultProfile];
     const now = this.ctx.clock.now();
     try {
       const der = Buffer.from(order.csr as string, 'base64url');

@@ -25,7 +25,7 @@ export class NewAccountUseCase {
     const existing = await this.ctx.accounts.byThumbprint(request.thumbprint);
     if (existing) {
       // §7.3.1: a repeated newAccount for a known key returns that account, whatever its other fields.
-      if (existing.status !== 'valid') throw Problems.unauthorized(`account is ${existing.status}`);
+      if (existing.status !== 'valid') throw Problems.accountNotValid(existing.status);
       return { account: existing, created: false };
     }
     if (body.onlyReturnExisting === true) throw Problems.accountDoesNotExist('no account exists for this key');

@@ -7,6 +7,9 @@ import type { Account, Authorization, ChallengeType, Order } from '../model';
 import { Identifier, Problems } from '../problem';
 import { parseRfc3339 } from './time-fields';
 
+/** How far a client may backdate notBefore (clock skew), not an arbitrary past validity. */
+const MAX_BACKDATE_MS = 3600e3;
+
 /** Challenge types offered per identifier (RFC 8555 §7.1.4, §8; RFC 8738 §7; RFC 8737). */
 function challengeTypesFor(identifier: Identifier): ChallengeType[] {
   if (isWildcard(identifier)) return ['dns-01']; // §7.1.3: wildcards only via dns-01
@@ -31,13 +34,16 @@ export class NewOrderUseCase {
     await this.checkEabScope(account, identifiers);
 
     const profileName = fields.profile ?? policy.defaultProfile;
-    if (typeof profileName !== 'string' || !policy.profiles[profileName]) {
+    if (typeof profileName !== 'string' || !Object.hasOwn(policy.profiles, profileName)) {
       throw Problems.invalidProfile(`unknown profile; offered: ${Object.keys(policy.profiles).join(', ')}`);
     }
     const notBefore = parseRfc3339(fields.notBefore, 'notBefore');
     const notAfter = parseRfc3339(fields.notAfter, 'notAfter');
-    if (notAfter !== undefined && notAfter <= (notBefore ?? now)) {
+    if (notAfter !== undefined && (notAfter <= (notBefore ?? now) || notAfter <= now)) {
       throw Problems.malformed('"notAfter" must be after "notBefore" and in the future');
+    }
+    if (notBefore !== undefined && notBefore < now - MAX_BACKDATE_MS) {
+      throw Problems.malformed('"notBefore" may be at most one hour in the past');
     }
     if (notBefore !== undefined && notBefore > now + policy.orderLifetimeMs) {
       throw Problems.malformed('"notBefore" is too far in the future');

@@ -43,7 +43,11 @@ export class ListOrdersUseCase {
       throw Problems.unauthorized('the orders list belongs to another account');
     }
     if (after !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(after)) throw Problems.malformed('bad "after" cursor');
-    const ids = await this.ctx.orders.listIdsByAccount(accountId, { after, limit: ORDERS_PAGE_SIZE + 1 });
+    const ids = await this.ctx.orders.listIdsByAccount(accountId, {
+      after,
+      limit: ORDERS_PAGE_SIZE + 1,
+      now: this.ctx.clock.now(),
+    });
     const page = ids.slice(0, ORDERS_PAGE_SIZE);
     return { ids: page, next: ids.length > ORDERS_PAGE_SIZE ? page[page.length - 1] : undefined };
   }

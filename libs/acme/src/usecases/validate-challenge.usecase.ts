@@ -19,7 +19,13 @@ export class ValidateChallengeUseCase {
     const account = await this.ctx.accounts.byId(authz.accountId);
     const now = this.ctx.clock.now();
     if (!account || account.status !== 'valid' || deriveAuthorizationStatus(authz, now) !== 'pending') {
-      await this.fail(challengeId, authz.id, 'unauthorized', 'the authorization or its account is no longer valid');
+      await this.fail(
+        challengeId,
+        authz.id,
+        authz.orderId,
+        'unauthorized',
+        'the authorization or its account is no longer valid',
+      );
       return;
     }
     const result = await this.ctx.validator.validate({
@@ -37,6 +43,7 @@ export class ValidateChallengeUseCase {
     await this.fail(
       challengeId,
       authz.id,
+      authz.orderId,
       result.problem.type as AcmeErrorType,
       result.problem.detail,
       authz.identifier,
@@ -47,6 +54,7 @@ export class ValidateChallengeUseCase {
   private async fail(
     challengeId: string,
     authzId: string,
+    orderId: string,
     type: AcmeErrorType,
     detail: string,
     identifier?: { type: 'dns' | 'ip'; value: string },
@@ -54,6 +62,7 @@ export class ValidateChallengeUseCase {
     const error = Problems.validation(type, detail, identifier).toDocument();
     if (await this.ctx.authorizations.transitionChallenge(challengeId, ['processing'], 'invalid', { error })) {
       await this.ctx.authorizations.transition(authzId, ['pending'], 'invalid');
+      await this.ctx.orders.transition(orderId, ['pending'], 'invalid', {}, this.ctx.clock.now());
     }
   }
 }

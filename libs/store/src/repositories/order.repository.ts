@@ -1,5 +1,5 @@
 import type { NewOrderRecords, Order, OrderRepository, OrderStatus } from '@rotor/acme';
-import { DataSource, In, LessThan, MoreThan, Repository } from 'typeorm';
+import { DataSource, In, LessThan, Repository } from 'typeorm';
 import { AuthorizationRow, ChallengeRow, OrderRow } from '../entities/acme.entities';
 import { fromJson, toJson } from '../entities/columns';
 
@@ -63,13 +63,19 @@ export class TypeOrmOrderRepository implements OrderRepository {
     return row ? toDomain(row) : null;
   }
 
-  async listIdsByAccount(accountId: string, page: { after?: string; limit: number }): Promise<string[]> {
-    const rows = await this.rows.find({
-      select: { id: true },
-      where: page.after ? { accountId, id: MoreThan(page.after) } : { accountId },
-      order: { id: 'ASC' },
-      take: page.limit,
-    });
+  /** RFC 8555 §7.1.2.1: the list SHOULD NOT include invalid (or expired) orders. */
+  async listIdsByAccount(accountId: string, page: { after?: string; limit: number; now: number }): Promise<string[]> {
+    const query = this.rows
+      .createQueryBuilder('o')
+      .select('o.id', 'id')
+      .where('o.account_id = :accountId', { accountId })
+      .andWhere("(o.status = 'valid' OR (o.status IN ('pending', 'ready', 'processing') AND o.expires > :now))", {
+        now: page.now,
+      })
+      .orderBy('o.id', 'ASC')
+      .limit(page.limit);
+    if (page.after) query.andWhere('o.id > :after', { after: page.after });
+    const rows: { id: string }[] = await query.getRawMany();
     return rows.map((r) => r.id);
   }
 
