@@ -9,9 +9,8 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@rotor/testing';
+import { startChallTestSrv, tempDir, type ChallTestSrv } from '@rotor/testing';
 import { AcmeReader, certbotAccount } from './acme-reader';
-import { startMockDns, type MockDns } from './mock-dns';
 import { assertBuilt, startRotorProcess, type RotorProcess } from './rotor-process';
 import {
   describeResult,
@@ -32,14 +31,14 @@ jest.setTimeout(60_000);
 
 const NAMES = ['svc-a.example.test', 'svc-b.example.test', 'svc-c.example.test', 'unreachable.example.test'];
 
-let dns: MockDns;
+let dns: ChallTestSrv;
 let rotor: RotorProcess;
 let work: string;
 
 beforeAll(async () => {
   assertBuilt();
   work = tempDir('rotor-interop-certbot-');
-  dns = await startMockDns();
+  dns = await startChallTestSrv();
   for (const name of NAMES) await dns.addA(name, ['127.0.0.1']);
   rotor = await startRotorProcess({ dnsResolver: dns.dnsResolver });
 });

@@ -11,9 +11,8 @@
  */
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@rotor/testing';
+import { startChallTestSrv, tempDir, type ChallTestSrv } from '@rotor/testing';
 import { AcmeReader, legoAccount } from './acme-reader';
-import { startMockDns, type MockDns } from './mock-dns';
 import { assertBuilt, startRotorProcess, type RotorProcess } from './rotor-process';
 import {
   describeResult,
@@ -36,7 +35,7 @@ jest.setTimeout(60_000);
 
 const A_NAMES = ['lego-http.example.test', 'lego-alpn.example.test', 'lego-unreachable.example.test'];
 
-let dns: MockDns;
+let dns: ChallTestSrv;
 let rotor: RotorProcess;
 let work: string;
 let hookPath: string;
@@ -44,7 +43,7 @@ let hookPath: string;
 beforeAll(async () => {
   assertBuilt();
   work = tempDir('rotor-interop-lego-');
-  dns = await startMockDns();
+  dns = await startChallTestSrv();
   for (const name of A_NAMES) await dns.addA(name, ['127.0.0.1']);
   rotor = await startRotorProcess({ dnsResolver: dns.dnsResolver });
   hookPath = writeDnsHook(dns.managementUrl);

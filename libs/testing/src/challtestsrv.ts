@@ -15,6 +15,8 @@ const CANDIDATES = ['/usr/bin/pebble-challtestsrv', '/usr/local/bin/pebble-chall
 export interface ChallTestSrv {
   /** "127.0.0.1:PORT", for ValidatorOptions.dnsResolver. */
   dnsResolver: string;
+  /** http://127.0.0.1:PORT of the management API (/set-txt, /clear-txt, …), for hook scripts. */
+  managementUrl: string;
   addA(host: string, addresses: string[]): Promise<void>;
   addAAAA(host: string, addresses: string[]): Promise<void>;
   setTxt(host: string, value: string): Promise<void>;
@@ -92,6 +94,7 @@ export async function startChallTestSrv(): Promise<ChallTestSrv> {
     };
     return {
       dnsResolver: `127.0.0.1:${dnsPort}`,
+      managementUrl: `http://127.0.0.1:${managementPort}`,
       addA: (host, addresses) => post('/add-a', { host: fqdn(host), addresses }),
       addAAAA: (host, addresses) => post('/add-aaaa', { host: fqdn(host), addresses }),
       setTxt: (host, value) => post('/set-txt', { host: fqdn(host), value }),
