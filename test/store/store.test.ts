@@ -143,8 +143,8 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (dialect) => {
 
   it('ok/nonces-are-single-use-and-expire', async () => {
     const nonces = new TypeOrmNonceRepository(ds);
-    await nonces.insert('nonce-live-0000000001', NOW + 1000);
-    await nonces.insert('nonce-dead-0000000001', NOW - 1);
+    await nonces.insertMany(['nonce-live-0000000001'], NOW + 1000);
+    await nonces.insertMany(['nonce-dead-0000000001'], NOW - 1);
     const [first, second] = await Promise.all([
       nonces.consume('nonce-live-0000000001', NOW),
       nonces.consume('nonce-live-0000000001', NOW),
@@ -152,7 +152,7 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (dialect) => {
     expect([first, second].filter(Boolean)).toHaveLength(1);
     expect(await nonces.consume('nonce-dead-0000000001', NOW)).toBe(false);
     expect(await nonces.consume('never-issued-000000001', NOW)).toBe(false);
-    await nonces.insert('nonce-old-00000000001', NOW - 5);
+    await nonces.insertMany(['nonce-old-00000000001'], NOW - 5);
     expect(await nonces.purgeExpired(NOW)).toBeGreaterThanOrEqual(1);
   });
 

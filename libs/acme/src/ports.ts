@@ -23,8 +23,8 @@ export interface Clock {
 }
 
 export interface NonceRepository {
-  /** Stores a fresh nonce valid until `expires`. */
-  insert(value: string, expires: number): Promise<void>;
+  /** Stores fresh nonces valid until `expires` (one statement for the batch). */
+  insertMany(values: string[], expires: number): Promise<void>;
   /** Atomically deletes the nonce; true only if it existed and had not expired. */
   consume(value: string, now: number): Promise<boolean>;
   purgeExpired(now: number): Promise<number>;

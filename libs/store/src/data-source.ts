@@ -45,6 +45,8 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
       migrations,
       synchronize: false,
       enableWAL: true,
+      // Every distinct statement Rotor runs stays prepared (the default cache of 100 thrashes).
+      statementCacheSize: 1000,
       prepareDatabase: (db: { pragma(sql: string): unknown }) => {
         db.pragma('synchronous = NORMAL');
         db.pragma('busy_timeout = 5000');

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Problems } from '@rotor/acme';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime/runtime';
@@ -27,7 +26,7 @@ export function installAcmeHooks(fastify: FastifyInstance, runtime: Runtime): vo
     if (!request.url.startsWith('/acme/')) return;
     reply.header('Link', `<${acme.linker.directory()}>;rel="index"`);
     if (request.method === 'POST' || request.url.startsWith('/acme/new-nonce')) {
-      reply.header('Replay-Nonce', await issueNonce(runtime));
+      reply.header('Replay-Nonce', await runtime.noncePool.take());
       reply.header('Cache-Control', 'no-store');
     }
     const wait = await rateLimits.take(`ip:${request.ip}`, config.rateLimitPerIp, config.rateLimitBurst, Date.now());
@@ -36,10 +35,4 @@ export function installAcmeHooks(fastify: FastifyInstance, runtime: Runtime): vo
       return reply;
     }
   });
-}
-
-export async function issueNonce(runtime: Runtime): Promise<string> {
-  const nonce = randomBytes(16).toString('base64url');
-  await runtime.acme.nonces.insert(nonce, Date.now() + runtime.acme.policy.nonceLifetimeMs);
-  return nonce;
 }

@@ -12,6 +12,7 @@ import {
   ListOrdersUseCase,
   NewAccountUseCase,
   NewOrderUseCase,
+  RateLimitRepository,
   RenewalInfoUseCase,
   RespondChallengeUseCase,
   RevokeCertificateUseCase,
@@ -39,6 +40,8 @@ import {
 import type { DataSource } from 'typeorm';
 import { PkiCertificateIssuer } from './certificate-issuer';
 import { CrlService } from './crl.service';
+import { InMemoryRateLimits } from './in-memory-rate-limits';
+import { NoncePool } from './nonce-pool';
 import { openCertificateAuthority } from './open-ca';
 import { JobValidationScheduler, createValidator } from './validation';
 
@@ -86,7 +89,8 @@ export interface Runtime {
   crl: CrlService;
   acme: AcmeContext;
   verifier: JwsVerifier;
-  rateLimits: SqlRateLimitRepository;
+  rateLimits: RateLimitRepository;
+  noncePool: NoncePool;
   useCases: AcmeUseCases;
   jobs: InProcessJobRunner;
   rootPemPath: string;
@@ -142,7 +146,9 @@ export async function createRuntime(config: RotorConfig, logger: Logger): Promis
       crl,
       acme,
       verifier: new JwsVerifier(acme),
-      rateLimits: new SqlRateLimitRepository(dataSource),
+      // One process (SQLite) needs no shared buckets; replicas on PostgreSQL share them.
+      rateLimits: config.databaseUrl ? new SqlRateLimitRepository(dataSource) : new InMemoryRateLimits(),
+      noncePool: new NoncePool(acme.nonces, acme.policy.nonceLifetimeMs),
       useCases,
       jobs,
       rootPemPath: join(config.dataDir, 'ca', 'root.pem'),

@@ -12,8 +12,8 @@ export class TypeOrmNonceRepository implements NonceRepository {
     this.rows = dataSource.getRepository(NonceRow);
   }
 
-  async insert(value: string, expires: number): Promise<void> {
-    await this.rows.insert({ value, expires });
+  async insertMany(values: string[], expires: number): Promise<void> {
+    await this.rows.insert(values.map((value) => ({ value, expires })));
   }
 
   async consume(value: string, now: number): Promise<boolean> {
