@@ -1,8 +1,16 @@
 import { Column, ColumnOptions, ValueTransformer } from 'typeorm';
 
-/** PostgreSQL returns bigint as a string; the domain wants epoch ms as a number. */
+/**
+ * Epoch milliseconds. PostgreSQL returns bigint as a string; the domain wants a
+ * number. Values go to the driver as strings because TypeORM's SQLite driver
+ * writes numbers into the SQL text, which gives every statement unique text and
+ * defeats the prepared-statement cache; strings are bound as parameters (and
+ * SQLite's INTEGER affinity stores them as integers).
+ */
+export const msParam = (value: number): string => String(Math.trunc(value));
+
 const msTransformer: ValueTransformer = {
-  to: (value?: number | null) => value,
+  to: (value?: number | null) => (typeof value === 'number' ? msParam(value) : value),
   from: (value?: string | number | null) => (value === null || value === undefined ? undefined : Number(value)),
 };
 

@@ -1,6 +1,7 @@
 import type { NonceRepository } from '@rotor/acme';
 import { DataSource, LessThan, Repository } from 'typeorm';
 import { NonceRow } from '../entities/acme.entities';
+import { msParam } from '../entities/columns';
 
 /**
  * Nonces live in the database so any replica can redeem a nonce another one
@@ -20,7 +21,7 @@ export class TypeOrmNonceRepository implements NonceRepository {
     const result = await this.rows
       .createQueryBuilder()
       .delete()
-      .where('value = :value AND expires > :now', { value, now })
+      .where('value = :value AND expires > :now', { value, now: msParam(now) })
       .execute();
     return (result.affected ?? 0) > 0;
   }

@@ -1,7 +1,7 @@
 import type { NewOrderRecords, Order, OrderRepository, OrderStatus } from '@rotor/acme';
 import { DataSource, In, LessThan, Repository } from 'typeorm';
 import { AuthorizationRow, ChallengeRow, OrderRow } from '../entities/acme.entities';
-import { fromJson, toJson } from '../entities/columns';
+import { fromJson, msParam, toJson } from '../entities/columns';
 
 const toDomain = (row: OrderRow): Order => ({
   id: row.id,
@@ -70,7 +70,7 @@ export class TypeOrmOrderRepository implements OrderRepository {
       .select('o.id', 'id')
       .where('o.account_id = :accountId', { accountId })
       .andWhere("(o.status = 'valid' OR (o.status IN ('pending', 'ready', 'processing') AND o.expires > :now))", {
-        now: page.now,
+        now: msParam(page.now),
       })
       .orderBy('o.id', 'ASC')
       .limit(page.limit);
