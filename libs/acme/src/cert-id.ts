@@ -27,10 +27,3 @@ export function serialHexFromBytes(bytes: Uint8Array): string {
     .toString('hex')
     .replace(/^(00)+(?=.)/, '');
 }
-
-export function certIdFor(authorityKeyIdB64url: string, serialHex: string): string {
-  let hex = serialHex.length % 2 ? `0${serialHex}` : serialHex;
-  // DER INTEGER content: a leading 00 keeps a high first bit positive.
-  if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
-  return `${authorityKeyIdB64url}.${Buffer.from(hex, 'hex').toString('base64url')}`;
-}

@@ -98,7 +98,3 @@ export function isWildcard(identifier: Identifier): boolean {
 export function authorizationIdentifier(identifier: Identifier): Identifier {
   return isWildcard(identifier) ? { type: 'dns', value: identifier.value.slice(2) } : identifier;
 }
-
-export function identifierKey(identifier: Identifier): string {
-  return `${identifier.type}:${identifier.value}`;
-}

@@ -9,7 +9,7 @@ import type {
   Order,
   OrderStatus,
 } from './model';
-import type { Identifier, ProblemDocument } from './problem';
+import type { ProblemDocument } from './problem';
 
 /**
  * What the ACME domain needs from the outside world. libs/store implements the
@@ -97,9 +97,4 @@ export interface RateLimitRepository {
    * Returns 0 when allowed, otherwise seconds until a token is available.
    */
   take(key: string, ratePerSecond: number, burst: number, now: number): Promise<number>;
-}
-
-export interface IdentifierAuthorizationCheck {
-  /** Identifiers, as authorised for this order (wildcards included). */
-  identifiers: Identifier[];
 }

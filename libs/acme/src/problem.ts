@@ -119,7 +119,6 @@ export const Problems = {
   notFound: (detail: string) => new AcmeProblem('malformed', detail, 404),
   methodNotAllowed: (detail: string) => new AcmeProblem('malformed', detail, 405),
   unsupportedMediaType: (detail: string) => new AcmeProblem('malformed', detail, 415),
-  payloadTooLarge: (detail: string) => new AcmeProblem('malformed', detail, 413),
   orderNotReady: make('orderNotReady', 403),
   rateLimited: make('rateLimited', 429),
   rejectedIdentifier: make('rejectedIdentifier', 400),

@@ -5,7 +5,7 @@ import { CertificateAuthority, KeySealer, createCaMaterial } from '@rotor/pki';
 import type { TypeOrmCaMaterialStore } from '@rotor/store';
 import type { AcmeLinker } from '@rotor/acme';
 
-export function caDirectory(config: RotorConfig): string {
+function caDirectory(config: RotorConfig): string {
   return join(config.dataDir, 'ca');
 }
 
