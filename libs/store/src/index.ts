@@ -9,3 +9,4 @@ export * from './repositories/nonce.repository';
 export * from './repositories/order.repository';
 export * from './repositories/rate-limit.repository';
 export * from './locations';
+export * from './sql';

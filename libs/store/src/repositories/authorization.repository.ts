@@ -6,50 +6,68 @@ import type {
   ChallengeStatus,
   ProblemDocument,
 } from '@rotor/acme';
-import { DataSource, In, Repository } from 'typeorm';
-import { AuthorizationRow, ChallengeRow } from '../entities/acme.entities';
+import type { DataSource } from 'typeorm';
 import { fromJson, toJson } from '../entities/columns';
+import { bool, num, Sql } from '../sql';
 
-const challengeToDomain = (row: ChallengeRow): Challenge => ({
-  id: row.id,
-  authorizationId: row.authorizationId,
+type RawChallenge = Record<'id' | 'authorization_id' | 'type' | 'token' | 'status' | 'error', string | null> & {
+  validated: unknown;
+};
+type RawAuthorization = Record<
+  'id' | 'account_id' | 'order_id' | 'identifier_type' | 'identifier_value' | 'status',
+  string | null
+> & { wildcard: unknown; expires: unknown };
+
+const challengeToDomain = (row: RawChallenge): Challenge => ({
+  id: row.id as string,
+  authorizationId: row.authorization_id as string,
   type: row.type as Challenge['type'],
-  token: row.token,
+  token: row.token as string,
   status: row.status as ChallengeStatus,
-  validated: row.validated ?? undefined,
+  validated: num(row.validated),
   error: fromJson<ProblemDocument>(row.error),
 });
 
-// Challenges are listed in a stable order: http-01, dns-01, tls-alpn-01 as created.
+// Challenges are listed in a stable order: http-01, dns-01, tls-alpn-01.
 const CHALLENGE_ORDER: Record<string, number> = { 'http-01': 0, 'dns-01': 1, 'tls-alpn-01': 2 };
 
+const AUTHZ =
+  'SELECT id, account_id, order_id, identifier_type, identifier_value, wildcard, status, expires FROM authorizations';
+const CHALLENGES = 'SELECT id, authorization_id, type, token, status, validated, error FROM challenges';
+
 export class TypeOrmAuthorizationRepository implements AuthorizationRepository {
-  private readonly authzs: Repository<AuthorizationRow>;
-  private readonly challenges: Repository<ChallengeRow>;
+  private readonly sql: Sql;
 
   constructor(dataSource: DataSource) {
-    this.authzs = dataSource.getRepository(AuthorizationRow);
-    this.challenges = dataSource.getRepository(ChallengeRow);
+    this.sql = new Sql(dataSource);
   }
 
   async byId(id: string): Promise<Authorization | null> {
-    const row = await this.authzs.findOneBy({ id });
+    const row = await this.sql.one<RawAuthorization>(`${AUTHZ} WHERE id = ?`, [id]);
     return row ? (await this.withChallenges([row]))[0] : null;
   }
 
   async byOrder(orderId: string): Promise<Authorization[]> {
-    const rows = await this.authzs.find({ where: { orderId }, order: { identifierValue: 'ASC' } });
+    const rows = await this.sql.rows<RawAuthorization>(`${AUTHZ} WHERE order_id = ? ORDER BY identifier_value`, [
+      orderId,
+    ]);
     return this.withChallenges(rows);
   }
 
   async byChallengeId(challengeId: string): Promise<Authorization | null> {
-    const challenge = await this.challenges.findOne({ select: { authorizationId: true }, where: { id: challengeId } });
-    return challenge ? this.byId(challenge.authorizationId) : null;
+    const row = await this.sql.one<RawAuthorization>(
+      `${AUTHZ} WHERE id = (SELECT authorization_id FROM challenges WHERE id = ?)`,
+      [challengeId],
+    );
+    return row ? (await this.withChallenges([row]))[0] : null;
   }
 
   async transition(id: string, from: AuthorizationStatus[], to: AuthorizationStatus): Promise<boolean> {
-    const result = await this.authzs.update({ id, status: In(from) }, { status: to });
-    return (result.affected ?? 0) > 0;
+    const rows = await this.sql.rows(
+      `UPDATE authorizations SET status = ? WHERE id = ? AND status IN ${Sql.list(from.length)} RETURNING id`,
+      [to, id, ...from],
+    );
+    return rows.length > 0;
   }
 
   async transitionChallenge(
@@ -58,35 +76,35 @@ export class TypeOrmAuthorizationRepository implements AuthorizationRepository {
     to: ChallengeStatus,
     patch: { validated?: number; error?: ProblemDocument } = {},
   ): Promise<boolean> {
-    const result = await this.challenges.update(
-      { id, status: In(from) },
-      {
-        status: to,
-        ...(patch.validated !== undefined && { validated: patch.validated }),
-        ...(patch.error && { error: toJson(patch.error) }),
-      },
+    const rows = await this.sql.rows(
+      'UPDATE challenges SET status = ?, validated = COALESCE(?, validated), error = COALESCE(?, error) ' +
+        `WHERE id = ? AND status IN ${Sql.list(from.length)} RETURNING id`,
+      [to, patch.validated ?? null, toJson(patch.error), id, ...from],
     );
-    return (result.affected ?? 0) > 0;
+    return rows.length > 0;
   }
 
   async listProcessingChallenges(limit: number): Promise<Challenge[]> {
-    const rows = await this.challenges.find({ where: { status: 'processing' }, take: limit });
+    const rows = await this.sql.rows<RawChallenge>(`${CHALLENGES} WHERE status = 'processing' LIMIT ?`, [limit]);
     return rows.map(challengeToDomain);
   }
 
-  private async withChallenges(rows: AuthorizationRow[]): Promise<Authorization[]> {
+  private async withChallenges(rows: RawAuthorization[]): Promise<Authorization[]> {
     if (rows.length === 0) return [];
-    const challengeRows = await this.challenges.findBy({ authorizationId: In(rows.map((r) => r.id)) });
+    const challengeRows = await this.sql.rows<RawChallenge>(
+      `${CHALLENGES} WHERE authorization_id IN ${Sql.list(rows.length)}`,
+      rows.map((r) => r.id),
+    );
     return rows.map((row) => ({
-      id: row.id,
-      accountId: row.accountId,
-      orderId: row.orderId,
-      identifier: { type: row.identifierType, value: row.identifierValue },
-      wildcard: Boolean(row.wildcard),
+      id: row.id as string,
+      accountId: row.account_id as string,
+      orderId: row.order_id as string,
+      identifier: { type: row.identifier_type as 'dns' | 'ip', value: row.identifier_value as string },
+      wildcard: bool(row.wildcard),
       status: row.status as AuthorizationStatus,
-      expires: row.expires,
+      expires: num(row.expires) as number,
       challenges: challengeRows
-        .filter((c) => c.authorizationId === row.id)
+        .filter((c) => c.authorization_id === row.id)
         .map(challengeToDomain)
         .sort((a, b) => CHALLENGE_ORDER[a.type] - CHALLENGE_ORDER[b.type]),
     }));

@@ -1,7 +1,7 @@
 import type { NonceRepository } from '@rotor/acme';
 import { DataSource, LessThan, Repository } from 'typeorm';
 import { NonceRow } from '../entities/acme.entities';
-import { msParam } from '../entities/columns';
+import { Sql } from '../sql';
 
 /**
  * Nonces live in the database so any replica can redeem a nonce another one
@@ -9,8 +9,10 @@ import { msParam } from '../entities/columns';
  */
 export class TypeOrmNonceRepository implements NonceRepository {
   private readonly rows: Repository<NonceRow>;
+  private readonly sql: Sql;
   constructor(dataSource: DataSource) {
     this.rows = dataSource.getRepository(NonceRow);
+    this.sql = new Sql(dataSource);
   }
 
   async insertMany(values: string[], expires: number): Promise<void> {
@@ -18,12 +20,11 @@ export class TypeOrmNonceRepository implements NonceRepository {
   }
 
   async consume(value: string, now: number): Promise<boolean> {
-    const result = await this.rows
-      .createQueryBuilder()
-      .delete()
-      .where('value = :value AND expires > :now', { value, now: msParam(now) })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    const rows = await this.sql.rows('DELETE FROM nonces WHERE value = ? AND expires > ? RETURNING value', [
+      value,
+      now,
+    ]);
+    return rows.length > 0;
   }
 
   async purgeExpired(now: number): Promise<number> {

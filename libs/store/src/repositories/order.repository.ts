@@ -1,29 +1,42 @@
 import type { NewOrderRecords, Order, OrderRepository, OrderStatus } from '@rotor/acme';
-import { DataSource, In, LessThan, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { AuthorizationRow, ChallengeRow, OrderRow } from '../entities/acme.entities';
 import { fromJson, msParam, toJson } from '../entities/columns';
+import { num, Sql } from '../sql';
 
-const toDomain = (row: OrderRow): Order => ({
-  id: row.id,
-  accountId: row.accountId,
+type RawOrder = Record<
+  'id' | 'account_id' | 'status' | 'identifiers' | 'profile' | 'replaces' | 'error' | 'csr' | 'certificate_id',
+  string | null
+> &
+  Record<'expires' | 'not_before' | 'not_after' | 'created_at' | 'updated_at', unknown>;
+
+const toDomain = (row: RawOrder): Order => ({
+  id: row.id as string,
+  accountId: row.account_id as string,
   status: row.status as OrderStatus,
   identifiers: fromJson<Order['identifiers']>(row.identifiers) ?? [],
-  expires: row.expires,
-  notBefore: row.notBefore ?? undefined,
-  notAfter: row.notAfter ?? undefined,
-  profile: row.profile,
+  expires: num(row.expires) as number,
+  notBefore: num(row.not_before),
+  notAfter: num(row.not_after),
+  profile: row.profile as string,
   replaces: row.replaces ?? undefined,
   error: fromJson<Order['error']>(row.error),
   csr: row.csr ?? undefined,
-  certificateId: row.certificateId ?? undefined,
-  createdAt: row.createdAt,
-  updatedAt: row.updatedAt,
+  certificateId: row.certificate_id ?? undefined,
+  createdAt: num(row.created_at) as number,
+  updatedAt: num(row.updated_at) as number,
 });
+
+const SELECT =
+  'SELECT id, account_id, status, identifiers, expires, not_before, not_after, profile, replaces, error, csr, ' +
+  'certificate_id, created_at, updated_at FROM orders';
 
 export class TypeOrmOrderRepository implements OrderRepository {
   private readonly rows: Repository<OrderRow>;
+  private readonly sql: Sql;
   constructor(private readonly dataSource: DataSource) {
     this.rows = dataSource.getRepository(OrderRow);
+    this.sql = new Sql(dataSource);
   }
 
   async insertWithAuthorizations({ order, authorizations }: NewOrderRecords): Promise<void> {
@@ -59,7 +72,7 @@ export class TypeOrmOrderRepository implements OrderRepository {
   }
 
   async byId(id: string): Promise<Order | null> {
-    const row = await this.rows.findOneBy({ id });
+    const row = await this.sql.one<RawOrder>(`${SELECT} WHERE id = ?`, [id]);
     return row ? toDomain(row) : null;
   }
 
@@ -86,19 +99,21 @@ export class TypeOrmOrderRepository implements OrderRepository {
     patch: Partial<Pick<Order, 'csr' | 'certificateId' | 'error'>> = {},
     now = Date.now(),
   ): Promise<boolean> {
-    const { error, ...plain } = patch;
-    const result = await this.rows.update(
-      { id, status: In(from) },
-      { status: to, updatedAt: now, ...plain, ...(error && { error: toJson(error) }) },
+    // COALESCE keeps a column unless the patch sets it.
+    const rows = await this.sql.rows(
+      'UPDATE orders SET status = ?, updated_at = ?, csr = COALESCE(?, csr), ' +
+        'certificate_id = COALESCE(?, certificate_id), error = COALESCE(?, error) ' +
+        `WHERE id = ? AND status IN ${Sql.list(from.length)} RETURNING id`,
+      [to, now, patch.csr ?? null, patch.certificateId ?? null, toJson(patch.error), id, ...from],
     );
-    return (result.affected ?? 0) > 0;
+    return rows.length > 0;
   }
 
   async listProcessing(olderThan: number, limit: number): Promise<Order[]> {
-    const rows = await this.rows.find({
-      where: { status: 'processing', updatedAt: LessThan(olderThan) },
-      take: limit,
-    });
+    const rows = await this.sql.rows<RawOrder>(`${SELECT} WHERE status = 'processing' AND updated_at < ? LIMIT ?`, [
+      olderThan,
+      limit,
+    ]);
     return rows.map(toDomain);
   }
 }
