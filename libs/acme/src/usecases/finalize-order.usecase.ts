@@ -42,8 +42,12 @@ export class FinalizeOrderUseCase {
     if (!(await this.ctx.orders.transition(orderId, ['pending', 'ready'], 'processing', { csr: body.csr }))) {
       throw Problems.orderNotReady('order is no longer ready (finalized concurrently?)');
     }
-    await this.issue({ ...stored, csr: body.csr }, csr);
-    return loadOrderView(this.ctx, (await this.ctx.orders.byId(orderId)) as Order);
+    const certificateId = await this.issue({ ...stored, csr: body.csr }, csr);
+    // This request moved the order ready → processing → valid; nothing else can have changed it.
+    return {
+      order: { ...view.order, status: 'valid', csr: body.csr, certificateId, updatedAt: this.ctx.clock.now() },
+      authorizations: view.authorizations,
+    };
   }
 
   /** Completes an order left in `processing` (e.g. the server stopped mid-finalize). */
@@ -51,7 +55,8 @@ export class FinalizeOrderUseCase {
     if (order.status === 'processing' && order.csr) await this.issue(order);
   }
 
-  private async issue(order: Order, inspected?: CsrSummary): Promise<void> {
+  /** Signs, records and links the certificate; returns its id (serial). */
+  private async issue(order: Order, inspected?: CsrSummary): Promise<string> {
     const { profiles, defaultProfile } = this.ctx.policy;
     const profile = profiles[Object.hasOwn(profiles, order.profile) ? order.profile : defaultProfile];
     const now = this.ctx.clock.now();
@@ -80,6 +85,7 @@ export class FinalizeOrderUseCase {
         await this.ctx.certificates.markReplaced(parseCertId(order.replaces).serialHex, issued.id);
       }
       await this.ctx.orders.transition(order.id, ['processing'], 'valid', { certificateId: issued.id }, now);
+      return issued.id;
     } catch (error) {
       const problem =
         error instanceof AcmeProblem ? error : Problems.serverInternal('the CA could not issue', { cause: error });
