@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/acme/**/*.ts', 'libs/pki/**/*.ts', 'libs/challenges/**/*.ts'],
+    files: ['libs/acme/**/*.ts', 'libs/pki/**/*.ts', 'libs/challenges/**/*.ts', 'libs/lifecycle/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: restrict(
       [...FRAMEWORKS, '@rotor/*', '../../*/src/**', '**/apps/**'],
@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   {
     files: ['libs/**/*.ts'],
-    ignores: ['libs/acme/**', 'libs/pki/**', 'libs/challenges/**', 'libs/testing/**'],
+    ignores: ['libs/acme/**', 'libs/pki/**', 'libs/challenges/**', 'libs/lifecycle/**', 'libs/testing/**'],
     rules: restrict(['@rotor/server', '**/apps/**'], 'Libs never import apps.'),
   },
   {

@@ -12,7 +12,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['acme', 'pki', 'challenges', 'store', 'jobs', 'config', 'observability', 'testing'];
+const libs = ['acme', 'pki', 'challenges', 'store', 'jobs', 'config', 'observability', 'testing', 'lifecycle'];
 const moduleNameMapper = Object.fromEntries(
   libs.map((l) => [`^@rotor/${l}$`, `<rootDir>/libs/${l}/src`]),
 );
