@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, sign as nodeSign } from 'node:crypto';
 import * as x509 from './x509';
 import {
   CaKeyAlgorithm,
@@ -23,7 +23,9 @@ import { classifySpki, spkiSha256 } from './csr';
 import { getPkiCrypto, PkiCrypto, PkiCryptoKey } from './crypto-provider';
 import { derToPem } from './encoding';
 import { KeySealer } from './key-sealer';
-import { LeafExtensionFactory, leafSubject } from './leaf-profile';
+import { derBitString, derTlv, readTlv, TAG } from './der';
+import { leafSubject } from './leaf-profile';
+import { LeafTemplate } from './leaf-template';
 import { canonicalNames } from './names';
 
 export interface CertificateAuthorityOptions {
@@ -45,8 +47,9 @@ const HOUR = 3600 * 1000;
 
 /**
  * The online half of the hierarchy: signs leaves and CRLs with the intermediate
- * key. The key is unsealed once at open and lives only as a non-extractable
- * CryptoKey of the provider in effect at open time.
+ * key. The key is unsealed once at open and lives in native memory only: as a
+ * node:crypto KeyObject for leaves (nothing in this class exports it) and as a
+ * non-extractable CryptoKey of the provider in effect at open time for CRLs.
  */
 export class CertificateAuthority {
   readonly rootPem: string;
@@ -59,12 +62,13 @@ export class CertificateAuthority {
   private readonly maxLifetimeMs: number;
   private readonly clockSkewMs: number;
   private readonly now: () => Date;
-  private readonly extensions: LeafExtensionFactory;
+  private readonly template: LeafTemplate;
 
   private constructor(
     material: StoredCaMaterial,
     private readonly crypto: PkiCrypto,
     private readonly signingKey: PkiCryptoKey,
+    private readonly leafSigningKey: KeyObject,
     private readonly intermediate: x509.X509Certificate,
     private readonly intermediateSkiHex: string,
     options: CertificateAuthorityOptions,
@@ -77,7 +81,9 @@ export class CertificateAuthority {
     this.maxLifetimeMs = options.maxLifetimeMs ?? 90 * 24 * HOUR;
     this.clockSkewMs = options.clockSkewMs ?? 60 * 1000;
     this.now = options.now ?? (() => new Date());
-    this.extensions = new LeafExtensionFactory({
+    this.template = new LeafTemplate({
+      algorithm: material.algorithm,
+      issuerNameDer: new Uint8Array(intermediate.subjectName.toArrayBuffer()),
       authorityKeyIdHex: intermediateSkiHex,
       aiaIssuerUrl: options.aiaIssuerUrl,
       crlUrl: options.crlUrl,
@@ -100,8 +106,9 @@ export class CertificateAuthority {
     const certSpki = Buffer.from(intermediate.publicKey.rawData);
     let keySpki: Buffer;
     let keyAlgorithm: CaKeyAlgorithm | undefined;
+    let priv: KeyObject;
     try {
-      const priv = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+      priv = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
       keySpki = createPublicKey(priv).export({ type: 'spki', format: 'der' });
       keyAlgorithm = caAlgorithmOfKey(priv);
     } catch {
@@ -127,7 +134,7 @@ export class CertificateAuthority {
     const ski =
       intermediate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ??
       keyIdentifierHex(new Uint8Array(certSpki));
-    return new CertificateAuthority(material, crypto, signingKey, intermediate, ski, options);
+    return new CertificateAuthority(material, crypto, signingKey, priv, intermediate, ski, options);
   }
 
   get intermediateNotAfter(): Date {
@@ -142,7 +149,11 @@ export class CertificateAuthority {
   /** Same profile for a key Rotor holds itself (e.g. its own HTTPS certificate). */
   async issueForPublicKey(key: Uint8Array | PkiCryptoKey, options: IssueOptions): Promise<IssuedCertificate> {
     const spkiDer = key instanceof Uint8Array ? key : await this.exportSpki(key);
-    return this.sign(spkiDer, classifySpki(spkiDer), options);
+    const keyType = classifySpki(spkiDer);
+    // The SPKI is copied into the certificate as is: it must be exactly one DER element.
+    if (!isSingleDerElement(spkiDer))
+      throw new PkiError('badPublicKey', 'public key is not a single DER SubjectPublicKeyInfo');
+    return this.sign(spkiDer, keyType, options);
   }
 
   /** RFC 5280 §5 CRL signed by the intermediate (the issuer of every leaf). */
@@ -163,40 +174,34 @@ export class CertificateAuthority {
     }
     const { notBefore, notAfter } = this.validity(options);
     const commonName = leafSubject(names);
-    const cert = await x509.X509CertificateGenerator.create(
-      {
-        serialNumber: randomSerialHex(),
-        subject: commonName ? new x509.Name([{ CN: [commonName] }]) : undefined,
-        issuer: this.intermediate.subjectName,
-        notBefore,
-        notAfter,
-        publicKey: spkiDer,
-        signingKey: this.signingKey,
-        signingAlgorithm: algorithmParams(this.algorithm).signingAlgorithm,
-        extensions: this.extensions.build({
-          spkiDer,
-          keyType,
-          profile: options.profile,
-          names,
-          hasSubject: commonName !== undefined,
-        }),
-      },
-      this.crypto,
-    );
-    const der = new Uint8Array(cert.rawData);
+    const serialHex = randomSerialHex(); // 17 octets, first in 0x01..0x7f: positive, no padding
+    const tbs = this.template.tbs({
+      serial: Buffer.from(serialHex, 'hex'),
+      notBefore,
+      notAfter,
+      commonName,
+      spkiDer,
+      keyType,
+      profile: options.profile,
+      names,
+    });
+    const signature = await signWith(this.template.hash, tbs, this.leafSigningKey);
+    // RFC 5280 §4.1: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }.
+    const der = derTlv(TAG.sequence, [tbs, this.template.signatureAlgorithmDer, derBitString(signature)]);
     const leafPem = derToPem(der, 'CERTIFICATE');
     return {
-      serialHex: cert.serialNumber.toLowerCase(),
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
+      serialHex,
+      notBefore,
+      notAfter,
       leafPem,
       chainPem: leafPem + this.intermediatePem,
       spkiSha256: spkiSha256(spkiDer),
       fingerprintSha256: createHash('sha256').update(der).digest('hex'),
       keyType,
       names,
-      subject: cert.subject,
-      issuer: cert.issuer,
+      // Same text as @peculiar/x509's Name#toString; a canonical DNS name needs no RFC 4514 escaping.
+      subject: commonName === undefined ? '' : `CN=${commonName}`,
+      issuer: this.intermediate.subject,
     };
   }
 
@@ -263,6 +268,27 @@ export async function generateLeafKeyPair(keyType: LeafKeyType = 'ecdsa-p256'): 
   const privateKeyPkcs8Pem = derToPem(pair.privateKey, 'PRIVATE KEY');
   pair.privateKey.fill(0);
   return { privateKeyPkcs8Pem, spkiDer: pair.publicKey };
+}
+
+/**
+ * ECDSA signatures take tens of microseconds: signing inline beats a thread-pool
+ * round trip. RSA takes milliseconds (4096-bit: several), so it goes to the pool
+ * and the event loop keeps serving. node:crypto's default dsaEncoding is 'der',
+ * the ECDSA-Sig-Value X.509 wants (RFC 5758 §3.2).
+ */
+function signWith(hash: 'sha256' | 'sha384', data: Uint8Array, key: KeyObject): Promise<Uint8Array> {
+  if (key.asymmetricKeyType !== 'rsa') return Promise.resolve(nodeSign(hash, data, key));
+  return new Promise((resolve, reject) =>
+    nodeSign(hash, data, key, (err, signature) => (err ? reject(err) : resolve(signature))),
+  );
+}
+
+function isSingleDerElement(der: Uint8Array): boolean {
+  try {
+    return readTlv(der, 0).end === der.length;
+  } catch {
+    return false;
+  }
 }
 
 function ensureNewline(pem: string): string {

@@ -3,7 +3,10 @@ import * as x509 from './x509';
 import { Crypto as PeculiarCrypto } from '@peculiar/webcrypto';
 
 /**
- * Which WebCrypto implementation @peculiar/x509 signs and verifies with.
+ * Which WebCrypto implementation @peculiar/x509 signs and verifies with: CA
+ * creation and import, and CRLs. The per-issuance paths (leaf signing in
+ * LeafTemplate + CertificateAuthority, CSR verification in csr.ts) use
+ * node:crypto directly and do not depend on this choice.
  *
  * - `native`: Node's built-in `globalThis.crypto` (OpenSSL underneath). The default.
  * - `peculiar`: `@peculiar/webcrypto`, a pure-JS WebCrypto facade over node:crypto,

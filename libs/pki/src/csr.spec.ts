@@ -1,7 +1,12 @@
+import { constants, sign } from 'node:crypto';
+import { Attributes, CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
+import { RsaSaPssParams } from '@peculiar/asn1-rsa';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import * as asn from '@peculiar/asn1-x509';
 import { PkiError } from './contracts';
 import { jwkSpkiSha256, parseCsr, spkiSha256 } from './csr';
 import { derToPem } from './encoding';
-import { makeCsrDer, makeTestKey, tamperCsr, TestKeySpec } from './spec-helpers';
+import { makeCsrDer, makeTestKey, tamperCsr, TestKey, TestKeySpec } from './spec-helpers';
 
 async function expectPkiError(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
   await expect(p).rejects.toBeInstanceOf(PkiError);
@@ -164,3 +169,121 @@ function tlv(tag: number, content: Buffer): Buffer {
         : Buffer.from([tag, 0x82, len >> 8, len & 0xff]);
   return Buffer.concat([header, content]);
 }
+
+describe('parseCsr signature algorithms (verified with node:crypto)', () => {
+  const ec = makeTestKey({ kind: 'ec', curve: 'P-256' });
+  const rsa = makeTestKey({ kind: 'rsa', bits: 2048 });
+  const sanExt = (...names: asn.GeneralName[]): asn.Extension =>
+    new asn.Extension({
+      extnID: asn.id_ce_subjectAltName,
+      extnValue: new OctetString(AsnConvert.serialize(new asn.SubjectAlternativeName(names))),
+    });
+  const dnsSan = sanExt(new asn.GeneralName({ dNSName: 'a.example.com' }));
+
+  /** A CSR built field by field and signed with node:crypto, for shapes the generator cannot make. */
+  function forgeCsr(
+    key: TestKey,
+    algorithm: asn.AlgorithmIdentifier,
+    sign: (data: Buffer) => Buffer,
+    extensions: asn.Extension[] = [dnsSan],
+  ): Uint8Array {
+    const cri = new CertificationRequestInfo({
+      subjectPKInfo: AsnConvert.parse(key.spkiDer, asn.SubjectPublicKeyInfo),
+      attributes: new Attributes([
+        new asn.Attribute({
+          type: '1.2.840.113549.1.9.14',
+          values: [AsnConvert.serialize(new asn.Extensions(extensions))],
+        }),
+      ]),
+    });
+    const criDer = Buffer.from(AsnConvert.serialize(cri));
+    const csr = new CertificationRequest({
+      certificationRequestInfo: cri,
+      signatureAlgorithm: algorithm,
+      signature: new Uint8Array(sign(criDer)).buffer,
+    });
+    return new Uint8Array(AsnConvert.serialize(csr));
+  }
+  const alg = (oid: string, parameters?: ArrayBuffer | null): asn.AlgorithmIdentifier =>
+    new asn.AlgorithmIdentifier({ algorithm: oid, parameters });
+  const ecdsa = (hash: string) => (d: Buffer) => sign(hash, d, ec.privateKey);
+
+  it('ok/forged-ecdsa-sha384-on-p256', async () => {
+    const csr = await parseCsr(forgeCsr(ec, alg('1.2.840.10045.4.3.3'), ecdsa('sha384')));
+    expect([csr.keyType, csr.names.dns]).toEqual(['ecdsa-p256', ['a.example.com']]);
+  });
+
+  it('ok/rsassa-pss-sha256', async () => {
+    const params = new RsaSaPssParams({
+      hashAlgorithm: new asn.AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1', parameters: null }),
+      maskGenAlgorithm: new asn.AlgorithmIdentifier({
+        algorithm: '1.2.840.113549.1.1.8',
+        parameters: AsnConvert.serialize(
+          new asn.AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1', parameters: null }),
+        ),
+      }),
+      saltLength: 32,
+    });
+    const der = forgeCsr(rsa, alg('1.2.840.113549.1.1.10', AsnConvert.serialize(params)), (d) =>
+      sign('sha256', d, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+    );
+    expect((await parseCsr(der)).keyType).toBe('rsa-2048');
+  });
+
+  it.each<[string, () => Uint8Array, RegExp]>([
+    ['fail/ecdsa-sha1', () => forgeCsr(ec, alg('1.2.840.10045.4.1'), ecdsa('sha1')), /SHA-1/],
+    [
+      'fail/rsa-sha1',
+      () => forgeCsr(rsa, alg('1.2.840.113549.1.1.5', null), (d) => sign('sha1', d, rsa.privateKey)),
+      /SHA-1/,
+    ],
+    // node:crypto picks the scheme from the key: the label must be checked against it.
+    [
+      'fail/ec-key-labelled-rsa',
+      () => forgeCsr(ec, alg('1.2.840.113549.1.1.11', null), ecdsa('sha256')),
+      /does not match its public key/,
+    ],
+    ['fail/unknown-signature-algorithm', () => forgeCsr(ec, alg('1.2.3.4'), ecdsa('sha256')), /not supported/],
+    [
+      'fail/pss-params-garbage',
+      () => forgeCsr(rsa, alg('1.2.840.113549.1.1.10', new Uint8Array([4, 1, 0]).buffer), () => Buffer.alloc(256)),
+      /RSASSA-PSS/,
+    ],
+    [
+      'fail/signed-with-another-key',
+      () =>
+        forgeCsr(ec, alg('1.2.840.10045.4.3.2'), (d) =>
+          sign('sha256', d, makeTestKey({ kind: 'ec', curve: 'P-256' }).privateKey),
+        ),
+      /signature is invalid/,
+    ],
+    [
+      'fail/two-san-extensions',
+      () => forgeCsr(ec, alg('1.2.840.10045.4.3.2'), ecdsa('sha256'), [dnsSan, dnsSan]),
+      /more than one subjectAltName/,
+    ],
+    [
+      'fail/email-san',
+      () =>
+        forgeCsr(ec, alg('1.2.840.10045.4.3.2'), ecdsa('sha256'), [
+          sanExt(new asn.GeneralName({ rfc822Name: 'a@example.com' })),
+        ]),
+      /type "email" is not supported/,
+    ],
+    [
+      'fail/ip-san-with-netmask',
+      () =>
+        forgeCsr(ec, alg('1.2.840.10045.4.3.2'), ecdsa('sha256'), [
+          sanExt(new asn.GeneralName({ iPAddress: '10.0.0.0/8' })),
+        ]),
+      /not a single IPv4\/IPv6 address/,
+    ],
+  ])('%s → badCSR', async (_n, make, message) => {
+    await expectPkiError(parseCsr(make()), 'badCSR', message);
+  });
+
+  it('ok/spki-digest-is-of-the-der-re-encoding', async () => {
+    const der = forgeCsr(ec, alg('1.2.840.10045.4.3.2'), ecdsa('sha256'));
+    expect((await parseCsr(der)).spkiSha256).toBe(spkiSha256(ec.spkiDer));
+  });
+});

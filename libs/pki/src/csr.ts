@@ -1,9 +1,12 @@
-import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
-import * as x509 from './x509';
+import { constants, createPublicKey, JsonWebKey, KeyObject, verify } from 'node:crypto';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { RsaSaPssParams } from '@peculiar/asn1-rsa';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn from '@peculiar/asn1-x509';
 import { LeafKeyType, ParsedCsr, PkiError } from './contracts';
-import { getPkiCrypto } from './crypto-provider';
 import { b64url, csrInputToDer, sha256 } from './encoding';
 import { normalizeDnsName, normalizeIp, unique } from './names';
+import { ImportedSpki, importSpki } from './spki';
 
 /**
  * PKCS#10 (RFC 2986) checks for ACME finalize (RFC 8555 §7.4): the CSR must be
@@ -17,6 +20,10 @@ import { normalizeDnsName, normalizeIp, unique } from './names';
  *   LeafKeyType one to one), public exponent odd and >= 65537.
  * - Ed25519. Everything else (RSA-PSS-only keys, DSA, Ed448, X25519,
  *   secp256k1, ...) is refused.
+ *
+ * The CSR is decoded with @peculiar/asn1-csr and its signature checked with
+ * node:crypto on the CertificationRequestInfo bytes exactly as received
+ * (RFC 2986 §4.2), using the same KeyObject the key policy inspected.
  */
 
 const ACCEPTED = 'use ECDSA P-256/P-384, RSA 2048/3072/4096 or Ed25519';
@@ -28,15 +35,25 @@ export interface ParseCsrOptions {
 
 export async function parseCsr(input: Uint8Array | string, options: ParseCsrOptions = {}): Promise<ParsedCsr> {
   const der = csrInputToDer(input);
-  let csr: x509.Pkcs10CertificateRequest;
+  let csr: CertificationRequest;
   try {
-    csr = new x509.Pkcs10CertificateRequest(der);
+    csr = AsnConvert.parse(der, CertificationRequest);
   } catch {
     throw new PkiError('badCSR', 'CSR is not a valid DER-encoded PKCS#10 request');
   }
+  const signed = csr.certificationRequestInfoRaw;
+  if (!signed) throw new PkiError('badCSR', 'CSR is not a valid DER-encoded PKCS#10 request');
 
-  const spkiDer = new Uint8Array(csr.publicKey.rawData);
-  const keyType = classifySpki(spkiDer);
+  // Canonical DER, so that the digest compared with the account key (RFC 8555 §11.1)
+  // and the SPKI copied into the certificate are DER whatever the client sent.
+  let spki: ImportedSpki;
+  try {
+    spki = importSpki(csr.certificationRequestInfo.subjectPKInfo);
+  } catch {
+    throw rejectKey('unknown');
+  }
+  const { der: spkiDer, key } = spki;
+  const keyType = classifyKeyObject(key);
   if (options.allowedKeyTypes && !options.allowedKeyTypes.includes(keyType)) {
     throw new PkiError(
       'badPublicKey',
@@ -44,14 +61,15 @@ export async function parseCsr(input: Uint8Array | string, options: ParseCsrOpti
     );
   }
 
-  // SHA-1 signatures are collision-prone; RFC 8555 does not require us to accept them.
-  const hash = (csr.signatureAlgorithm as { hash?: { name?: string } }).hash?.name;
-  if (hash && hash.toUpperCase() === 'SHA-1') {
-    throw new PkiError('badCSR', 'CSR is signed with SHA-1; use SHA-256 or stronger');
-  }
+  const algorithm = signatureAlgorithm(csr.signatureAlgorithm, key);
   let valid = false;
   try {
-    valid = await csr.verify(getPkiCrypto());
+    valid = verify(
+      algorithm.hash,
+      new Uint8Array(signed),
+      { key, ...algorithm.options },
+      new Uint8Array(csr.signature),
+    );
   } catch {
     valid = false;
   }
@@ -63,36 +81,127 @@ export async function parseCsr(input: Uint8Array | string, options: ParseCsrOpti
   return { names, commonName, keyType, spkiDer, spkiSha256: spkiSha256(spkiDer) };
 }
 
+interface VerifyAlgorithm {
+  /** Digest for node:crypto's verify(); null for Ed25519 (RFC 8032 hashes internally). */
+  hash: string | null;
+  options: { dsaEncoding?: 'der'; padding?: number; saltLength?: number };
+}
+
+const HASH_OIDS: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+/** Signature algorithms a CSR may use, by OID: [key type that must sign it, digest]. */
+const SIGNATURE_OIDS: Record<string, [KeyObject['asymmetricKeyType'], string | null]> = {
+  '1.2.840.10045.4.1': ['ec', 'sha1'], // ecdsa-with-SHA1
+  '1.2.840.10045.4.3.2': ['ec', 'sha256'], // RFC 5758 §3.2
+  '1.2.840.10045.4.3.3': ['ec', 'sha384'],
+  '1.2.840.10045.4.3.4': ['ec', 'sha512'],
+  '1.2.840.113549.1.1.5': ['rsa', 'sha1'], // sha1WithRSAEncryption
+  '1.2.840.113549.1.1.11': ['rsa', 'sha256'], // RFC 4055 §5
+  '1.2.840.113549.1.1.12': ['rsa', 'sha384'],
+  '1.2.840.113549.1.1.13': ['rsa', 'sha512'],
+  '1.3.101.112': ['ed25519', null], // RFC 8410 §3
+};
+const RSASSA_PSS = '1.2.840.113549.1.1.10';
+const MGF1 = '1.2.840.113549.1.1.8';
+
+/**
+ * Maps the CSR's signatureAlgorithm onto node:crypto parameters. node:crypto
+ * picks the scheme from the key, so the algorithm must be checked against the
+ * key type here: an EC key must not pass as "sha256WithRSAEncryption".
+ */
+function signatureAlgorithm(id: asn.AlgorithmIdentifier, key: KeyObject): VerifyAlgorithm {
+  let keyType: KeyObject['asymmetricKeyType'];
+  let hash: string | null;
+  const options: VerifyAlgorithm['options'] = {};
+  if (id.algorithm === RSASSA_PSS) {
+    // RFC 4055 §3.1; node:crypto uses the message digest for MGF1 too, so both must agree.
+    let params: RsaSaPssParams;
+    try {
+      params = id.parameters ? AsnConvert.parse(id.parameters, RsaSaPssParams) : new RsaSaPssParams();
+    } catch {
+      throw new PkiError('badCSR', 'CSR RSASSA-PSS parameters cannot be parsed');
+    }
+    keyType = 'rsa';
+    hash = HASH_OIDS[params.hashAlgorithm.algorithm];
+    let mgfHash: string | undefined;
+    try {
+      mgfHash =
+        params.maskGenAlgorithm.algorithm === MGF1 && params.maskGenAlgorithm.parameters
+          ? HASH_OIDS[AsnConvert.parse(params.maskGenAlgorithm.parameters, asn.AlgorithmIdentifier).algorithm]
+          : undefined;
+    } catch {
+      mgfHash = undefined;
+    }
+    if (!hash || mgfHash !== hash || params.trailerField !== 1) {
+      throw new PkiError('badCSR', 'CSR RSASSA-PSS parameters are not supported');
+    }
+    options.padding = constants.RSA_PKCS1_PSS_PADDING;
+    options.saltLength = params.saltLength;
+  } else if (Object.hasOwn(SIGNATURE_OIDS, id.algorithm)) {
+    [keyType, hash] = SIGNATURE_OIDS[id.algorithm];
+    if (keyType === 'ec') options.dsaEncoding = 'der';
+  } else {
+    throw new PkiError('badCSR', `CSR signature algorithm ${id.algorithm.slice(0, 64)} is not supported`);
+  }
+  // SHA-1 signatures are collision-prone; RFC 8555 does not require us to accept them.
+  if (hash === 'sha1') {
+    throw new PkiError('badCSR', 'CSR is signed with SHA-1; use SHA-256 or stronger');
+  }
+  if (keyType !== key.asymmetricKeyType) {
+    throw new PkiError('badCSR', 'CSR signature algorithm does not match its public key');
+  }
+  return { hash, options };
+}
+
+const OID_CN = '2.5.4.3';
+const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14'; // PKCS #9 (RFC 2985 §5.4.2)
+
 /** Reads the SAN extension request plus the CN (RFC 8555 §7.4 counts both). */
-function collectNames(csr: x509.Pkcs10CertificateRequest): Pick<ParsedCsr, 'names' | 'commonName'> {
+function collectNames(csr: CertificationRequest): Pick<ParsedCsr, 'names' | 'commonName'> {
   const dns: string[] = [];
   const ip: string[] = [];
   const uri: string[] = [];
-  let sanExts: x509.SubjectAlternativeNameExtension[];
+  let sanExts: asn.SubjectAlternativeName[];
   try {
-    sanExts = csr.getExtensions('2.5.29.17').map((e) => new x509.SubjectAlternativeNameExtension(e.rawData));
+    // Like @peculiar/x509 before: the first extensionRequest attribute's first value.
+    const attribute = csr.certificationRequestInfo.attributes.find((a) => a.type === OID_EXTENSION_REQUEST);
+    const extensions = attribute?.values[0] ? AsnConvert.parse(attribute.values[0], asn.Extensions) : [];
+    sanExts = extensions
+      .filter((e) => e.extnID === asn.id_ce_subjectAltName)
+      .map((e) => AsnConvert.parse(e.extnValue.buffer, asn.SubjectAlternativeName));
   } catch {
     throw new PkiError('badCSR', 'CSR subjectAltName extension cannot be parsed');
   }
   if (sanExts.length > 1) {
     throw new PkiError('badCSR', 'CSR carries more than one subjectAltName extension');
   }
-  for (const gn of sanExts[0]?.names.items ?? []) {
-    if (gn.type === 'dns') {
-      dns.push(requireDns(gn.value));
-    } else if (gn.type === 'ip') {
-      const v = normalizeIp(gn.value);
-      if (!v) throw new PkiError('badCSR', `CSR iPAddress "${gn.value}" is not a single IPv4/IPv6 address`);
+  for (const gn of sanExts[0] ?? []) {
+    if (gn.dNSName !== undefined) {
+      dns.push(requireDns(gn.dNSName));
+    } else if (gn.iPAddress !== undefined) {
+      const v = normalizeIp(gn.iPAddress);
+      if (!v) throw new PkiError('badCSR', `CSR iPAddress "${gn.iPAddress}" is not a single IPv4/IPv6 address`);
       ip.push(v);
-    } else if (gn.type === 'url') {
-      if (!URL.canParse(gn.value)) throw new PkiError('badCSR', `CSR URI "${gn.value}" is not a valid URI`);
-      uri.push(gn.value);
+    } else if (gn.uniformResourceIdentifier !== undefined) {
+      const value = gn.uniformResourceIdentifier;
+      if (!URL.canParse(value)) throw new PkiError('badCSR', `CSR URI "${value}" is not a valid URI`);
+      uri.push(value);
     } else {
-      throw new PkiError('badCSR', `CSR subjectAltName type "${gn.type}" is not supported`);
+      throw new PkiError('badCSR', `CSR subjectAltName type "${generalNameType(gn)}" is not supported`);
     }
   }
 
-  const cns = csr.subjectName.getField('CN');
+  const cns: string[] = [];
+  for (const rdn of csr.certificationRequestInfo.subject) {
+    for (const attribute of rdn) {
+      if (attribute.type === OID_CN) cns.push(attribute.value.toString());
+    }
+  }
   if (cns.length > 1) {
     throw new PkiError('badCSR', 'CSR subject has more than one common name');
   }
@@ -106,6 +215,15 @@ function collectNames(csr: x509.Pkcs10CertificateRequest): Pick<ParsedCsr, 'name
   return { names: { dns: unique(dns), ip: unique(ip), uri: unique(uri) }, commonName };
 }
 
+/** The names @peculiar/x509 uses for GeneralName choices, for error messages. */
+function generalNameType(gn: asn.GeneralName): string {
+  if (gn.rfc822Name !== undefined) return 'email';
+  if (gn.directoryName !== undefined) return 'dn';
+  if (gn.registeredID !== undefined) return 'id';
+  if (gn.otherName !== undefined) return 'otherName';
+  return 'unknown';
+}
+
 function requireDns(value: string): string {
   const v = normalizeDnsName(value);
   if (!v) throw new PkiError('badCSR', `CSR name "${value}" is not a valid DNS name`);
@@ -114,13 +232,15 @@ function requireDns(value: string): string {
 
 /** Classifies a DER SubjectPublicKeyInfo against the leaf key policy above. */
 export function classifySpki(spkiDer: Uint8Array): LeafKeyType {
-  let key: KeyObject;
+  return classifyKeyObject(publicKeyOf(spkiDer));
+}
+
+function publicKeyOf(spkiDer: Uint8Array): KeyObject {
   try {
-    key = createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+    return createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
   } catch {
     throw rejectKey('unknown');
   }
-  return classifyKeyObject(key);
 }
 
 export function classifyKeyObject(key: KeyObject): LeafKeyType {

@@ -69,6 +69,27 @@ export class LeafExtensionFactory {
     ];
   }
 
+  /**
+   * DER of the extensions that precede the SAN for this key type and profile
+   * (basicConstraints, keyUsage, extKeyUsage), in the order `build` emits them.
+   */
+  head(keyType: LeafKeyType, profile: LeafProfile): Uint8Array[] {
+    return [
+      this.basicConstraints,
+      keyType.startsWith('rsa') ? this.keyUsageRsa : this.keyUsageSign,
+      this.eku[profile],
+    ].map((e) => new Uint8Array(e.rawData));
+  }
+
+  /** DER of the extensions after SAN and SKI (AKI, AIA, CRL distribution points). */
+  tailDer(): Uint8Array[] {
+    return this.tail.map((e) => new Uint8Array(e.rawData));
+  }
+
+  /**
+   * The full extension list as @peculiar/x509 objects. The issuance path uses
+   * LeafTemplate instead; this stays as the reference its output is checked against.
+   */
   build(input: LeafExtensionInput): x509.Extension[] {
     const san: x509.JsonGeneralNames = [
       ...input.names.dns.map((value) => ({ type: 'dns' as const, value })),

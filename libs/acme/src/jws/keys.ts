@@ -83,12 +83,34 @@ export class PublicKeyCache {
   }
 }
 
-/** base64url SHA-256 of the key's SubjectPublicKeyInfo: compares an account key with a CSR or certificate key. */
+const spkiDigests = new Map<string, string | undefined>();
+const MAX_SPKI_DIGESTS = 2_000;
+
+/**
+ * base64url SHA-256 of the key's SubjectPublicKeyInfo: compares an account key with a CSR or certificate key.
+ * Memoised (bounded, least recently used out first): import + SPKI export cost ~0.3 ms and the
+ * same account key comes back on every finalize and revocation.
+ */
 export function jwkSpkiSha256(jwk: PublicJwk): string | undefined {
+  const id = JSON.stringify(
+    Object.keys(jwk)
+      .sort()
+      .map((name) => [name, jwk[name]]),
+  );
+  if (spkiDigests.has(id)) {
+    const hit = spkiDigests.get(id);
+    spkiDigests.delete(id);
+    spkiDigests.set(id, hit);
+    return hit;
+  }
+  let digest: string | undefined;
   try {
     const der = createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'der' });
-    return createHash('sha256').update(der).digest('base64url');
+    digest = createHash('sha256').update(der).digest('base64url');
   } catch {
-    return undefined;
+    digest = undefined;
   }
+  if (spkiDigests.size >= MAX_SPKI_DIGESTS) spkiDigests.delete(spkiDigests.keys().next().value as string);
+  spkiDigests.set(id, digest);
+  return digest;
 }

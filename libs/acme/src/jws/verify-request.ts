@@ -1,11 +1,11 @@
-import { flattenedVerify } from 'jose';
 import type { AcmeLinker } from '../links';
 import type { Account, PublicJwk } from '../model';
 import type { AccountRepository, Clock, NonceRepository } from '../ports';
 import { Problems } from '../problem';
 import { ACCOUNT_KEY_ALGORITHMS, isAccountKeyAlgorithm } from './algorithms';
 import { decodePayload, decodeProtectedHeader, parseFlattenedJws, type FlattenedJws } from './flattened-jws';
-import { PublicKeyCache, jwkThumbprint, publicJwkFrom } from './keys';
+import { jwkThumbprint, publicJwkFrom } from './keys';
+import { AccountKeyCache, verifyJwsSignature } from './signature';
 
 /** Which key reference a resource accepts (RFC 8555 §6.2). */
 export type KeyReference = 'kid' | 'jwk' | 'either';
@@ -45,7 +45,7 @@ const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
  * signature → payload. Handlers only ever see what this returns.
  */
 export class JwsVerifier {
-  private readonly keyCache = new PublicKeyCache();
+  private readonly keyCache = new AccountKeyCache();
 
   constructor(private readonly deps: JwsVerifierDeps) {}
 
@@ -107,12 +107,8 @@ export class JwsVerifier {
       thumbprint = await jwkThumbprint(jwk);
     }
 
-    const key = await this.keyCache.get(jwk, thumbprint, header.alg);
-    try {
-      await flattenedVerify(jws, key, { algorithms: [header.alg] });
-    } catch {
-      throw Problems.malformed('JWS signature is invalid');
-    }
+    const key = this.keyCache.get(jwk, thumbprint);
+    if (!verifyJwsSignature(jws, header.alg, key)) throw Problems.malformed('JWS signature is invalid');
     return { payload: decodePayload(jws), jws, protectedHeader: header, account, jwk, thumbprint };
   }
 

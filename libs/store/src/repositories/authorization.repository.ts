@@ -17,6 +17,9 @@ type RawAuthorization = Record<
   'id' | 'account_id' | 'order_id' | 'identifier_type' | 'identifier_value' | 'status',
   string | null
 > & { wildcard: unknown; expires: unknown };
+/** One row per challenge (LEFT JOIN: an authorization without challenges still comes back, with c_id null). */
+type RawAuthorizationChallenge = RawAuthorization &
+  Record<'c_id' | 'c_type' | 'c_token' | 'c_status' | 'c_error', string | null> & { c_validated: unknown };
 
 const challengeToDomain = (row: RawChallenge): Challenge => ({
   id: row.id as string,
@@ -31,9 +34,12 @@ const challengeToDomain = (row: RawChallenge): Challenge => ({
 // Challenges are listed in a stable order: http-01, dns-01, tls-alpn-01.
 const CHALLENGE_ORDER: Record<string, number> = { 'http-01': 0, 'dns-01': 1, 'tls-alpn-01': 2 };
 
-const AUTHZ =
-  'SELECT id, account_id, order_id, identifier_type, identifier_value, wildcard, status, expires FROM authorizations';
 const CHALLENGES = 'SELECT id, authorization_id, type, token, status, validated, error FROM challenges';
+/** Authorizations with their challenges in one statement (every ACME poll reads one). */
+const AUTHZ_WITH_CHALLENGES =
+  'SELECT a.id, a.account_id, a.order_id, a.identifier_type, a.identifier_value, a.wildcard, a.status, a.expires, ' +
+  'c.id AS c_id, c.type AS c_type, c.token AS c_token, c.status AS c_status, c.validated AS c_validated, ' +
+  'c.error AS c_error FROM authorizations a LEFT JOIN challenges c ON c.authorization_id = a.id';
 
 export class TypeOrmAuthorizationRepository implements AuthorizationRepository {
   private readonly sql: Sql;
@@ -43,23 +49,24 @@ export class TypeOrmAuthorizationRepository implements AuthorizationRepository {
   }
 
   async byId(id: string): Promise<Authorization | null> {
-    const row = await this.sql.one<RawAuthorization>(`${AUTHZ} WHERE id = ?`, [id]);
-    return row ? (await this.withChallenges([row]))[0] : null;
+    const rows = await this.sql.rows<RawAuthorizationChallenge>(`${AUTHZ_WITH_CHALLENGES} WHERE a.id = ?`, [id]);
+    return toAuthorizations(rows)[0] ?? null;
   }
 
   async byOrder(orderId: string): Promise<Authorization[]> {
-    const rows = await this.sql.rows<RawAuthorization>(`${AUTHZ} WHERE order_id = ? ORDER BY identifier_value`, [
-      orderId,
-    ]);
-    return this.withChallenges(rows);
+    const rows = await this.sql.rows<RawAuthorizationChallenge>(
+      `${AUTHZ_WITH_CHALLENGES} WHERE a.order_id = ? ORDER BY a.identifier_value`,
+      [orderId],
+    );
+    return toAuthorizations(rows);
   }
 
   async byChallengeId(challengeId: string): Promise<Authorization | null> {
-    const row = await this.sql.one<RawAuthorization>(
-      `${AUTHZ} WHERE id = (SELECT authorization_id FROM challenges WHERE id = ?)`,
+    const rows = await this.sql.rows<RawAuthorizationChallenge>(
+      `${AUTHZ_WITH_CHALLENGES} WHERE a.id = (SELECT authorization_id FROM challenges WHERE id = ?)`,
       [challengeId],
     );
-    return row ? (await this.withChallenges([row]))[0] : null;
+    return toAuthorizations(rows)[0] ?? null;
   }
 
   async transition(id: string, from: AuthorizationStatus[], to: AuthorizationStatus): Promise<boolean> {
@@ -88,25 +95,41 @@ export class TypeOrmAuthorizationRepository implements AuthorizationRepository {
     const rows = await this.sql.rows<RawChallenge>(`${CHALLENGES} WHERE status = 'processing' LIMIT ?`, [limit]);
     return rows.map(challengeToDomain);
   }
+}
 
-  private async withChallenges(rows: RawAuthorization[]): Promise<Authorization[]> {
-    if (rows.length === 0) return [];
-    const challengeRows = await this.sql.rows<RawChallenge>(
-      `${CHALLENGES} WHERE authorization_id IN ${Sql.list(rows.length)}`,
-      rows.map((r) => r.id),
-    );
-    return rows.map((row) => ({
-      id: row.id as string,
-      accountId: row.account_id as string,
-      orderId: row.order_id as string,
-      identifier: { type: row.identifier_type as 'dns' | 'ip', value: row.identifier_value as string },
-      wildcard: bool(row.wildcard),
-      status: row.status as AuthorizationStatus,
-      expires: num(row.expires) as number,
-      challenges: challengeRows
-        .filter((c) => c.authorization_id === row.id)
-        .map(challengeToDomain)
-        .sort((a, b) => CHALLENGE_ORDER[a.type] - CHALLENGE_ORDER[b.type]),
-    }));
+/** Folds joined rows into authorizations, in first-seen order (the statement's ORDER BY). */
+function toAuthorizations(rows: RawAuthorizationChallenge[]): Authorization[] {
+  const byId = new Map<string, Authorization>();
+  for (const row of rows) {
+    let authz = byId.get(row.id as string);
+    if (!authz) {
+      authz = {
+        id: row.id as string,
+        accountId: row.account_id as string,
+        orderId: row.order_id as string,
+        identifier: { type: row.identifier_type as 'dns' | 'ip', value: row.identifier_value as string },
+        wildcard: bool(row.wildcard),
+        status: row.status as AuthorizationStatus,
+        expires: num(row.expires) as number,
+        challenges: [],
+      };
+      byId.set(authz.id, authz);
+    }
+    if (row.c_id !== null && row.c_id !== undefined) {
+      authz.challenges.push(
+        challengeToDomain({
+          id: row.c_id,
+          authorization_id: row.id,
+          type: row.c_type,
+          token: row.c_token,
+          status: row.c_status,
+          validated: row.c_validated,
+          error: row.c_error,
+        }),
+      );
+    }
   }
+  const out = [...byId.values()];
+  for (const authz of out) authz.challenges.sort((a, b) => CHALLENGE_ORDER[a.type] - CHALLENGE_ORDER[b.type]);
+  return out;
 }

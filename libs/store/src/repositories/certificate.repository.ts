@@ -2,33 +2,60 @@ import type { CertificateRepository, IssuedCertificateRecord } from '@rotor/acme
 import { DataSource, Repository } from 'typeorm';
 import { CertificateRow } from '../entities/acme.entities';
 import { fromJson } from '../entities/columns';
+import { num, Sql } from '../sql';
 
-const toDomain = (row: CertificateRow): IssuedCertificateRecord => ({
-  id: row.id,
-  accountId: row.accountId ?? '',
-  orderId: row.orderId ?? '',
-  chainPem: row.chainPem,
+type RawCertificate = Record<
+  | 'id'
+  | 'account_id'
+  | 'order_id'
+  | 'chain_pem'
+  | 'identifiers'
+  | 'status'
+  | 'spki_sha256'
+  | 'fingerprint_sha256'
+  | 'key_type'
+  | 'profile'
+  | 'subject'
+  | 'issuer'
+  | 'replaces'
+  | 'replaced_by',
+  string | null
+> &
+  Record<'not_before' | 'not_after' | 'revoked_at' | 'revocation_reason' | 'created_at', unknown>;
+
+const SELECT =
+  'SELECT id, account_id, order_id, chain_pem, identifiers, not_before, not_after, status, revoked_at, ' +
+  'revocation_reason, spki_sha256, fingerprint_sha256, key_type, profile, subject, issuer, replaces, replaced_by, ' +
+  'created_at FROM certificates';
+
+const toDomain = (row: RawCertificate): IssuedCertificateRecord => ({
+  id: row.id as string,
+  accountId: row.account_id ?? '',
+  orderId: row.order_id ?? '',
+  chainPem: row.chain_pem as string,
   identifiers: fromJson<IssuedCertificateRecord['identifiers']>(row.identifiers) ?? [],
-  notBefore: row.notBefore,
-  notAfter: row.notAfter,
+  notBefore: num(row.not_before) as number,
+  notAfter: num(row.not_after) as number,
   status: row.status as IssuedCertificateRecord['status'],
-  revokedAt: row.revokedAt ?? undefined,
-  revocationReason: row.revocationReason ?? undefined,
-  spkiSha256: row.spkiSha256,
-  fingerprintSha256: row.fingerprintSha256,
-  keyType: row.keyType,
-  profile: row.profile,
-  subject: row.subject,
-  issuer: row.issuer,
+  revokedAt: num(row.revoked_at),
+  revocationReason: num(row.revocation_reason),
+  spkiSha256: row.spki_sha256 as string,
+  fingerprintSha256: row.fingerprint_sha256 as string,
+  keyType: row.key_type as string,
+  profile: row.profile as string,
+  subject: row.subject as string,
+  issuer: row.issuer as string,
   replaces: row.replaces ?? undefined,
-  replacedBy: row.replacedBy ?? undefined,
-  createdAt: row.createdAt,
+  replacedBy: row.replaced_by ?? undefined,
+  createdAt: num(row.created_at) as number,
 });
 
 export class TypeOrmCertificateRepository implements CertificateRepository {
   private readonly rows: Repository<CertificateRow>;
+  private readonly sql: Sql;
   constructor(dataSource: DataSource) {
     this.rows = dataSource.getRepository(CertificateRow);
+    this.sql = new Sql(dataSource);
   }
 
   async insert(record: IssuedCertificateRecord): Promise<void> {
@@ -45,7 +72,8 @@ export class TypeOrmCertificateRepository implements CertificateRepository {
   }
 
   async byId(serialHex: string): Promise<IssuedCertificateRecord | null> {
-    const row = await this.rows.findOneBy({ id: serialHex });
+    // Every certificate download reads one: plain SQL, not TypeORM's query builder and hydration.
+    const row = await this.sql.one<RawCertificate>(`${SELECT} WHERE id = ?`, [serialHex]);
     return row ? toDomain(row) : null;
   }
 
