@@ -1,13 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@rotor/config';
+import { registerAlertsCommand } from './commands/alerts';
+import { registerApplyCommand } from './commands/apply';
 import { registerCaCommands } from './commands/ca';
+import { registerCertsCommands } from './commands/certs';
 import { registerEabCommands } from './commands/eab';
+import { registerManagedCommands } from './commands/managed';
 import { registerStartCommand } from './commands/start';
-import { UsageError } from './commands/shared';
+import { registerTokenCommands } from './commands/tokens';
+import { ExitStatus, UsageError } from './commands/shared';
 
 /**
  * The `rotor` command. Exit codes: 0 ok, 1 runtime failure, 2 invalid usage or
- * configuration. Error messages never include secrets.
+ * configuration, 3 `rotor alerts --fail-on` found alerts. Error messages never include secrets.
  */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('rotor')
@@ -17,10 +22,16 @@ export async function main(argv: string[]): Promise<number> {
   registerStartCommand(program);
   registerEabCommands(program);
   registerCaCommands(program);
+  registerCertsCommands(program);
+  registerTokenCommands(program);
+  registerAlertsCommand(program);
+  registerManagedCommands(program);
+  registerApplyCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
+    if (error instanceof ExitStatus) return error.code;
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;
     }

@@ -7,6 +7,14 @@ import { DirectoryController } from './acme/directory.controller';
 import { JwsGuard } from './acme/jws.guard';
 import { MethodNotAllowedController } from './acme/method-not-allowed.controller';
 import { OrderController } from './acme/order.controller';
+import { ApiAuthGuard, ApiProblemFilter } from './api/api-controller';
+import { CertificatesController } from './api/certificates.controller';
+import { ApplyController, ManagedController } from './api/managed.controller';
+import { AlertsController } from './alerts/alerts.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { WebhooksController } from './notifications/webhooks.controller';
+import { OpenApiController } from './api/openapi.controller';
+import { TokensController } from './api/tokens.controller';
 import { CaController } from './ca/ca.controller';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -27,11 +35,21 @@ export class AppModule {
         MethodNotAllowedController,
         CaController,
         HealthController,
+        OpenApiController,
+        TokensController,
+        CertificatesController,
+        ManagedController,
+        ApplyController,
+        AlertsController,
+        WebhooksController,
+        MetricsController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: APP_FILTER, useFactory: () => new ProblemFilter(runtime.logger) },
         JwsGuard,
+        ApiAuthGuard,
+        ApiProblemFilter,
       ],
     };
   }

@@ -6,9 +6,11 @@ import { Logger, createLogger } from '@rotor/observability';
 import type { Server } from 'node:https';
 import { AppModule } from './app.module';
 import { MAX_BODY_BYTES, installAcmeHooks } from './http/acme-hooks';
+import { installAcmeMetricsHook } from './metrics/acme-metrics-hook';
+import { ensureBootstrapToken } from './runtime/admin-token';
 import { Reconciler } from './runtime/reconciler';
 import { createRuntime } from './runtime/runtime';
-import { issueServerCertificate } from './runtime/server-tls';
+import { ServerTls } from './runtime/server-tls';
 
 export interface RunningServer {
   /** https://host:port of the listener. */
@@ -29,13 +31,23 @@ export async function bootstrapServer(
   logger = createLogger(config.logLevel),
 ): Promise<RunningServer> {
   const runtime = await createRuntime(config, logger);
+  const adminTokenPath = await ensureBootstrapToken(runtime.apiTokens, config.dataDir);
+  if (adminTokenPath) logger.info({ path: adminTokenPath }, 'admin API token written (scope admin)');
   const baseUrl = externalBaseUrl(config);
   const tlsHosts = [config.listen.host, new URL(baseUrl).hostname.replace(/^\[|\]$/g, '')];
-  let tls = await issueServerCertificate(runtime.ca, tlsHosts);
+  // Rotor's own certificate is the managed certificate "rotor-server" (see server-tls.ts).
+  const serverTls = new ServerTls(runtime.managed, runtime.ca, logger, {
+    hosts: tlsHosts,
+    lifetimeMs: config.certLifetime,
+    pollIntervalMs: config.renewalSweepInterval,
+  });
+  const tls = await serverTls.prepare();
 
   const adapter = new FastifyAdapter({
     https: { key: tls.key, cert: tls.cert },
     bodyLimit: MAX_BODY_BYTES,
+    // Managed certificate names may be 253 characters (/api/v1/managed/:name); Fastify's default is 100.
+    maxParamLength: 300,
     logger: false,
     trustProxy: false,
   });
@@ -44,6 +56,7 @@ export async function bootstrapServer(
     bodyParser: false,
   });
   installAcmeHooks(app.getHttpAdapter().getInstance(), runtime);
+  installAcmeMetricsHook(app.getHttpAdapter().getInstance(), runtime);
   await app.init();
 
   const reconciler = new Reconciler(runtime);
@@ -53,21 +66,11 @@ export async function bootstrapServer(
   await app.listen(config.listen.port, config.listen.host);
   const server = app.getHttpServer() as Server;
 
-  // Rotor's own certificate is renewed at 2/3 of its lifetime and swapped into the
-  // listener without a restart (open connections keep their session).
-  const renew = async () => {
-    try {
-      tls = await issueServerCertificate(runtime.ca, tlsHosts);
-      server.setSecureContext({ key: tls.key, cert: tls.cert });
-      logger.info({ notAfter: tls.notAfter.toISOString() }, 'server certificate renewed');
-    } catch (error) {
-      logger.error({ err: String(error) }, 'server certificate renewal failed; retrying in 5 minutes');
-      renewTimer = setTimeout(() => void renew(), 5 * 60_000).unref();
-      return;
-    }
-    renewTimer = setTimeout(() => void renew(), Math.max(60_000, tls.renewAt.getTime() - Date.now())).unref();
-  };
-  let renewTimer = setTimeout(() => void renew(), tls.renewAt.getTime() - Date.now()).unref();
+  // Renewals of the own certificate are swapped into the listener without a restart
+  // (open connections keep their session); the engine's sweep starts with the listener.
+  serverTls.attach(server);
+  runtime.managed.start();
+  runtime.notifications.start();
 
   const url = `https://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`;
   logger.info({ url, directory: runtime.acme.linker.directory() }, 'rotor listening');
@@ -77,7 +80,7 @@ export async function bootstrapServer(
     rootPemPath: runtime.rootPemPath,
     logger,
     close: async () => {
-      clearTimeout(renewTimer);
+      serverTls.stop();
       reconciler.stop();
       await app.close();
       await runtime.close();

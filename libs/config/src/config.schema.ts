@@ -66,6 +66,26 @@ export const configSchema = z
     rateLimitPerAccount: z.coerce.number().positive().default(50),
     rateLimitPerIp: z.coerce.number().positive().default(100),
     rateLimitBurst: z.coerce.number().int().positive().default(300),
+    /** The "expiring" window of the inventory (also capped at a third of a certificate's lifetime). */
+    expiryWarning: duration.default(7 * 86400e3),
+    /** Remaining life at or below which an alert is critical (also capped at lifetime/6). */
+    expiryCritical: duration.default(86400e3),
+    /** How often the alert sweep records opened/resolved alerts (and emits certificate.expiring once). */
+    alertSweepInterval: duration.default(30e3),
+    /** Cap on per-certificate series in /metrics (soonest-expiring kept; the rest counted as dropped). */
+    metricsMaxCertificates: z.coerce.number().int().positive().default(10000),
+    /** Webhook delivery: first retry delay (doubling, with jitter, capped at 1h) and total attempts. */
+    webhookBackoff: duration.default(30e3),
+    webhookAttempts: z.coerce.number().int().min(1).max(20).default(10),
+    /** How often each replica looks for managed certificates due for renewal (and enqueues them). */
+    renewalSweepInterval: duration.default(5e3),
+    /** How long a worker holds a managed certificate while renewing it; a crashed worker's claim expires after this. */
+    renewalLease: duration.default(120e3),
+    /** BullMQ key prefix in Redis: replicas of one deployment share it; deployments (or tests) sharing a Redis must not. */
+    queuePrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, dot, dash or underscore (at most 64)')
+      .default('rotor'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -31,6 +31,15 @@ export const ENV_NAMES: Record<keyof RotorConfigInput, string> = {
   rateLimitPerAccount: 'ROTOR_RATE_LIMIT_PER_ACCOUNT',
   rateLimitPerIp: 'ROTOR_RATE_LIMIT_PER_IP',
   rateLimitBurst: 'ROTOR_RATE_LIMIT_BURST',
+  expiryWarning: 'ROTOR_EXPIRY_WARNING',
+  expiryCritical: 'ROTOR_EXPIRY_CRITICAL',
+  alertSweepInterval: 'ROTOR_ALERT_SWEEP_INTERVAL',
+  metricsMaxCertificates: 'ROTOR_METRICS_MAX_CERTIFICATES',
+  webhookBackoff: 'ROTOR_WEBHOOK_BACKOFF',
+  webhookAttempts: 'ROTOR_WEBHOOK_ATTEMPTS',
+  renewalSweepInterval: 'ROTOR_RENEWAL_SWEEP_INTERVAL',
+  renewalLease: 'ROTOR_RENEWAL_LEASE',
+  queuePrefix: 'ROTOR_QUEUE_PREFIX',
   logLevel: 'ROTOR_LOG_LEVEL',
 };
 

@@ -3,11 +3,7 @@
  * delivery log) and delivered to webhooks on the notification queue.
  */
 export type LifecycleEventType =
-  | 'certificate.issued'
-  | 'certificate.renewed'
-  | 'certificate.revoked'
-  | 'certificate.expiring'
-  | 'renewal.failed';
+  'certificate.issued' | 'certificate.renewed' | 'certificate.revoked' | 'certificate.expiring' | 'renewal.failed';
 
 export const LIFECYCLE_EVENT_TYPES: readonly LifecycleEventType[] = [
   'certificate.issued',

@@ -20,10 +20,13 @@ import {
   ValidateChallengeUseCase,
 } from '@rotor/acme';
 import { RotorConfig, externalBaseUrl } from '@rotor/config';
-import { InProcessJobRunner } from '@rotor/jobs';
-import type { Logger } from '@rotor/observability';
+import type { JobQueue } from '@rotor/jobs';
+import { RotorMetrics, type Logger } from '@rotor/observability';
+import type { EventPublisher } from '@rotor/lifecycle';
 import type { CertificateAuthority } from '@rotor/pki';
+import type { ApiTokenRepository } from '@rotor/lifecycle';
 import {
+  SqlApiTokenRepository,
   SqlRateLimitRepository,
   TypeOrmAccountRepository,
   TypeOrmAuthorizationRepository,
@@ -44,6 +47,17 @@ import { InMemoryRateLimits } from './in-memory-rate-limits';
 import { NoncePool } from './nonce-pool';
 import { openCertificateAuthority } from './open-ca';
 import { JobValidationScheduler, createValidator } from './validation';
+import { createJobQueues } from './job-queue';
+import { ManagedServices } from './managed-services';
+import { NotificationServices } from '../notifications/notification-services';
+import { InventoryRecordingCertificateRepository } from './inventory-recording';
+import {
+  ImportCertificatesUseCase,
+  InventoryQueries,
+  InventoryRepository,
+  RecordIssuedCertificate,
+} from '@rotor/lifecycle';
+import { SqlInventoryRepository } from '@rotor/store';
 
 export function acmePolicy(config: RotorConfig): AcmePolicy {
   const lifetimeMs = config.certLifetime;
@@ -92,9 +106,30 @@ export interface Runtime {
   rateLimits: RateLimitRepository;
   noncePool: NoncePool;
   useCases: AcmeUseCases;
-  jobs: InProcessJobRunner;
+  /** In-process queue for challenge validation (see job-queue.ts). */
+  jobs: JobQueue;
+  /** Renewal, notification and CRL work: BullMQ with ROTOR_REDIS_URL, else in-process (the same object as `jobs`). */
+  queue: JobQueue;
+  /** Managed certificates and the renewal engine. */
+  managed: ManagedServices;
+  metrics: RotorMetrics;
+  /** Lifecycle events (issued, renewed, …): stored and delivered to webhooks. */
+  events: EventPublisher;
+  /** Alerts, webhooks and the /metrics sources. */
+  notifications: NotificationServices;
   rootPemPath: string;
+  apiTokens: ApiTokenRepository;
+  /** The certificate inventory (every certificate Rotor issued, imported or found by a scan). */
+  inventory: InventoryRepository;
+  inventoryUseCases: InventoryUseCases;
   close(): Promise<void>;
+}
+
+export interface InventoryUseCases {
+  queries: InventoryQueries;
+  import: ImportCertificatesUseCase;
+  /** Managed issuance records its certificates through this (ACME issuance is recorded by the repository decorator). */
+  recordIssued: RecordIssuedCertificate;
 }
 
 export async function createRuntime(config: RotorConfig, logger: Logger): Promise<Runtime> {
@@ -103,9 +138,24 @@ export async function createRuntime(config: RotorConfig, logger: Logger): Promis
     const linker = new AcmeLinker(externalBaseUrl(config));
     const sealer = openSealer(config);
     const ca = await openCertificateAuthority(config, new TypeOrmCaMaterialStore(dataSource), sealer, linker);
-    const certificates = new TypeOrmCertificateRepository(dataSource);
+    const inventory = new SqlInventoryRepository(dataSource);
+    // Events go through the runtime's publisher (runtime.events, set below).
+    const events: EventPublisher = { publish: (event) => runtime.events.publish(event) };
+    // Every ACME issuance lands in the inventory too.
+    const certificates = new InventoryRecordingCertificateRepository(
+      new TypeOrmCertificateRepository(dataSource),
+      inventory,
+      events,
+    );
+    const inventoryUseCases: InventoryUseCases = {
+      queries: new InventoryQueries(inventory, { warningMs: config.expiryWarning }),
+      import: new ImportCertificatesUseCase(inventory),
+      recordIssued: new RecordIssuedCertificate(inventory, events),
+    };
     const crl = new CrlService(ca, certificates, new TypeOrmCrlStore(dataSource));
-    const jobs = new InProcessJobRunner(16, logger);
+    const { queue, jobs } = createJobQueues(config, logger);
+    const metrics = new RotorMetrics();
+    const notifications = new NotificationServices({ config, logger, dataSource, sealer, queue, metrics });
     const acme: AcmeContext = {
       accounts: new TypeOrmAccountRepository(dataSource),
       orders: new TypeOrmOrderRepository(dataSource),
@@ -138,7 +188,20 @@ export async function createRuntime(config: RotorConfig, logger: Logger): Promis
       revoke: new RevokeCertificateUseCase(acme),
       renewalInfo: new RenewalInfoUseCase(acme),
     };
-    return {
+    const managed = new ManagedServices({
+      config,
+      logger,
+      dataSource,
+      ca,
+      sealer,
+      inventory,
+      queue,
+      // Through the runtime, so whichever publisher the runtime ends up with receives the events.
+      events: { publish: (event) => runtime.events.publish(event) },
+      metrics,
+      crl,
+    });
+    const runtime: Runtime = {
       config,
       logger,
       dataSource,
@@ -151,12 +214,24 @@ export async function createRuntime(config: RotorConfig, logger: Logger): Promis
       noncePool: new NoncePool(acme.nonces, acme.policy.nonceLifetimeMs),
       useCases,
       jobs,
+      queue,
+      managed,
+      metrics,
+      events: notifications.publisher,
+      notifications,
       rootPemPath: join(config.dataDir, 'ca', 'root.pem'),
+      apiTokens: new SqlApiTokenRepository(dataSource),
+      inventory,
+      inventoryUseCases,
       close: async () => {
-        await jobs.close();
+        await notifications.stop();
+        await managed.stop();
+        await queue.close();
+        if (jobs !== queue) await jobs.close();
         await dataSource.destroy();
       },
     };
+    return runtime;
   } catch (error) {
     await dataSource.destroy();
     throw error;

@@ -64,7 +64,11 @@ export interface InventoryQuery {
   san?: string;
   /** Substring of the issuer DN. */
   issuer?: string;
-  /** Only certificates whose notAfter is within this many ms from now (and not yet expired). */
+  /**
+   * Only certificates whose notAfter is within this many ms from now (and not
+   * yet expired). Without a `status` filter this also means "still in use":
+   * revoked and superseded certificates are left out.
+   */
   expiringWithinMs?: number;
   source?: InventorySource;
   owner?: InventoryOwner;

@@ -20,6 +20,15 @@ export function inventoryStatus(
   if (record.state === 'revoked') return 'revoked';
   if (record.state === 'superseded') return 'superseded';
   if (record.notAfter <= now) return 'expired';
-  if (record.notAfter - now <= expiringWindowMs(record, warningMs)) return 'expiring';
+  if (isExpiring(record, now, warningMs)) return 'expiring';
   return 'valid';
+}
+
+/**
+ * remaining ≤ min(warning, lifetime / 3), written as `3 × remaining ≤ lifetime` so that it is exact in
+ * integer milliseconds and reads the same as the SQL the store runs (see SqlInventoryRepository).
+ */
+function isExpiring(record: Pick<InventoryRecord, 'notBefore' | 'notAfter'>, now: number, warningMs: number): boolean {
+  const remaining = record.notAfter - now;
+  return remaining <= warningMs && 3 * remaining <= record.notAfter - record.notBefore;
 }
