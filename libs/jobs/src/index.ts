@@ -1,2 +1,6 @@
-export * from './in-process-runner';
+export * from './queue';
 export * from './queues';
+export * from './backoff';
+export * from './logger';
+export * from './in-process-queue';
+export * from './bullmq-queue';

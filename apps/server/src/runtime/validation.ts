@@ -1,7 +1,7 @@
 import type { ChallengeValidationPort, ValidationScheduler, ValidateChallengeUseCase } from '@rotor/acme';
 import type { RotorConfig } from '@rotor/config';
 import { createChallengeValidator } from '@rotor/challenges';
-import { InProcessJobRunner, QUEUES, ValidateChallengeJob } from '@rotor/jobs';
+import { JobQueue, QUEUES, ValidateChallengeJob } from '@rotor/jobs';
 
 export function createValidator(config: RotorConfig): ChallengeValidationPort {
   const validator = createChallengeValidator({
@@ -17,16 +17,24 @@ function formatHostPort({ host, port }: { host: string; port: number }): string 
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Challenge validation through the job runner (in-process on a single node). */
+/**
+ * Challenge validation through a job queue (the in-process one; see
+ * job-queue.ts for why). One attempt: the use case records the outcome on
+ * the challenge itself, and a client may simply respond again.
+ */
 export class JobValidationScheduler implements ValidationScheduler {
-  constructor(private readonly runner: InProcessJobRunner) {}
+  constructor(private readonly queue: JobQueue) {}
 
-  static register(runner: InProcessJobRunner, useCase: ValidateChallengeUseCase): JobValidationScheduler {
-    runner.register<ValidateChallengeJob>(QUEUES.validateChallenge, (job) => useCase.execute(job.challengeId));
-    return new JobValidationScheduler(runner);
+  static register(queue: JobQueue, useCase: ValidateChallengeUseCase): JobValidationScheduler {
+    queue.register<ValidateChallengeJob>(QUEUES.validateChallenge, (job) => useCase.execute(job.challengeId));
+    return new JobValidationScheduler(queue);
   }
 
   schedule(challengeId: string): Promise<void> {
-    return this.runner.enqueue<ValidateChallengeJob>(QUEUES.validateChallenge, { challengeId });
+    return this.queue.enqueue<ValidateChallengeJob>(
+      QUEUES.validateChallenge,
+      { challengeId },
+      { jobId: `challenge:${challengeId}`, attempts: 1 },
+    );
   }
 }

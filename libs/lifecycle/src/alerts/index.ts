@@ -1,0 +1,5 @@
+export * from './model';
+export * from './ports';
+export * from './rules';
+export * from './sweep';
+export * from './display-name';
