@@ -7,12 +7,15 @@
  * renewal.failing and clears once a renewal succeeds. Bad input is refused.
  */
 import { main } from '../../apps/cli/src/main';
-import { startRotor, TestRotor } from '@rotor/testing';
+import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
+import { createTestDatabase, startRotor, TestDatabase, TestRotor } from '@rotor/testing';
 import { makeTestCertificate } from '../../libs/lifecycle/src/inventory/spec-helpers';
 import { eventually, WebhookReceiver } from './webhook-receiver';
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
+const REDIS_URL = 'redis://127.0.0.1:6379';
 const DAY = 86400e3;
 const HOUR = 3600e3;
 
@@ -37,17 +40,39 @@ async function rotorCli(...args: string[]) {
   }
 }
 
-describe('alerts', () => {
+describe.each([
+  ['sqlite, in-process queue', 'sqlite'],
+  ['postgres, BullMQ on redis', 'postgres'],
+] as const)('alerts (%s)', (_name, dialect) => {
   let rotor: TestRotor;
   let receiver: WebhookReceiver;
+  let db: TestDatabase;
+  const prefix = `rotor-test-${randomBytes(4).toString('hex')}`;
+  /** Where the CLI finds the same database as the server. */
+  let store: string[];
 
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
-    rotor = await startRotor({ alertSweepInterval: '200ms', logLevel: 'silent' });
+    db = await createTestDatabase(dialect);
+    // maxCertLifetime 1d: a managed certificate declared elsewhere with a longer lifetime is refused by the CA.
+    rotor = await startRotor({
+      alertSweepInterval: '200ms',
+      renewalSweepInterval: '1s',
+      maxCertLifetime: '1d',
+      ...(dialect === 'postgres' ? { databaseUrl: db.databaseUrl, redisUrl: REDIS_URL, queuePrefix: prefix } : {}),
+    });
+    store = ['--data-dir', rotor.config.dataDir, ...(db.databaseUrl ? ['--database-url', db.databaseUrl] : [])];
   });
   afterAll(async () => {
     await rotor?.stop();
     await receiver?.stop();
+    await db?.drop();
+    if (dialect === 'postgres') {
+      const redis = new IORedis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
   });
 
   const alerts = async (query = '') => {
@@ -55,7 +80,7 @@ describe('alerts', () => {
     expect(res.status).toBe(200);
     return res.body as { items: Array<Record<string, any>>; counts: { critical: number; warning: number } }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
-  const cli = (...args: string[]) => rotorCli('alerts', '--data-dir', rotor.config.dataDir, ...args);
+  const cli = (...args: string[]) => rotorCli('alerts', ...store, ...args);
 
   it('ok/an imported certificate expiring in 2 hours alerts (critical), once, and clears when replaced', async () => {
     const hook = await rotor.api('POST', '/api/v1/webhooks', {
@@ -172,13 +197,96 @@ describe('alerts', () => {
     expect(expiring(soon.fingerprint)).toHaveLength(1);
   });
 
+  it('ok/a managed certificate whose renewal keeps failing alerts (critical) until it is fixed and renewed', async () => {
+    const hook = await rotor.api('POST', '/api/v1/webhooks', {
+      body: { url: receiver.url, events: ['renewal.failed'] },
+    });
+    expect(hook.status).toBe(201);
+    // Declared by a CLI configured for 30-day certificates; this server's CA signs at most 1 day.
+    process.env.ROTOR_MAX_CERT_LIFETIME = '30d';
+    let created: Awaited<ReturnType<typeof rotorCli>>;
+    try {
+      created = await rotorCli(
+        'managed',
+        'create',
+        'doomed',
+        '--dns',
+        'doomed.alerts.test',
+        '--lifetime',
+        '30d',
+        ...store,
+        '--json',
+      );
+    } finally {
+      delete process.env.ROTOR_MAX_CERT_LIFETIME;
+    }
+    expect(created.code).toBe(0);
+    const managedId = JSON.parse(created.stdout).id as string;
+
+    // One failed attempt is not an alert (status failing, retries continue)…
+    await eventually(
+      async () => (await rotor.api('GET', '/api/v1/managed/doomed')).body.consecutiveFailures >= 1,
+      20_000,
+      'first failure',
+    );
+    // …three in a row are.
+    const failing = await eventually(
+      async () => (await alerts()).items.find((a) => a.id === `renewal.failing:${managedId}`),
+      40_000,
+      'renewal.failing alert',
+    );
+    expect(failing).toMatchObject({
+      kind: 'renewal.failing',
+      severity: 'critical',
+      subjectId: managedId,
+      name: 'doomed',
+      summary: expect.stringMatching(
+        /^renewal of doomed failed \d+ times in a row: .*lifetime exceeds the maximum of 1 days?/,
+      ),
+      data: expect.objectContaining({ lastError: expect.stringContaining('lifetime exceeds') }),
+    });
+    expect(failing.data.consecutiveFailures).toBeGreaterThanOrEqual(3);
+    const cliFailing = await cli('--severity', 'critical', '--fail-on', 'critical');
+    expect(cliFailing.code).toBe(3);
+    expect(cliFailing.stdout).toMatch(
+      /^CRITICAL +renewal\.failing +doomed\trenewal of doomed failed \d+ times in a row/m,
+    );
+    // The renewal engine's renewal.failed events reach webhooks through the same publisher.
+    await eventually(
+      async () =>
+        receiver.received.some(
+          (r) => JSON.parse(r.body).type === 'renewal.failed' && JSON.parse(r.body).subjectId === managedId,
+        ),
+      10_000,
+      'renewal.failed webhook',
+    );
+
+    // Fixed (a lifetime the CA signs) and renewed: the failures reset and the alert clears.
+    const fixed = await rotor.api('PUT', '/api/v1/managed/doomed', {
+      body: { dnsNames: ['doomed.alerts.test'], lifetime: '1h' },
+    });
+    expect(fixed.status).toBe(200);
+    expect((await rotor.api('POST', '/api/v1/managed/doomed/renew')).status).toBe(202);
+    await eventually(
+      async () => (await rotor.api('GET', '/api/v1/managed/doomed')).body.status === 'active',
+      20_000,
+      'renewed',
+    );
+    await eventually(
+      async () => !(await alerts()).items.some((a) => a.subjectId === managedId),
+      10_000,
+      'alert cleared',
+    );
+    expect((await cli('--json')).stdout).not.toContain(managedId);
+  });
+
   describe('bad input', () => {
     it.each([
-      ['?severity=bogus', 'query.severity'],
-      ['?kind=certificate.exploded', 'query.kind'],
-      ['?unknown=1', 'query'],
-      [`?severity=${'x'.repeat(5000)}`, 'query.severity'],
-    ])('fail/GET /api/v1/alerts%s → 400', async (query, path) => {
+      ['unknown severity', '?severity=bogus', 'query.severity'],
+      ['unknown kind', '?kind=certificate.exploded', 'query.kind'],
+      ['unknown parameter', '?unknown=1', 'query'],
+      ['5000-character severity', `?severity=${'x'.repeat(5000)}`, 'query.severity'],
+    ])('fail/GET /api/v1/alerts with %s → 400', async (_name, query, path) => {
       const res = await rotor.api('GET', `/api/v1/alerts${query}`);
       expect(res.status).toBe(400);
       expect(res.body.type).toBe('urn:rotor:problem:malformed');

@@ -5,6 +5,7 @@
  * the in-process queue and on PostgreSQL with BullMQ on Redis.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
 import { AcmeTestClient, createTestDatabase, freeTcpPort, Http01Responder, TestDatabase } from '@rotor/testing';
 import { verifyWebhookSignature } from '@rotor/lifecycle';
 import { startLoggedRotor, LoggedRotor } from './launch';
@@ -21,6 +22,7 @@ describe.each([
   let db: TestDatabase;
   let http01: Http01Responder;
   let rotor: LoggedRotor;
+  const prefix = `rotor-test-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
@@ -34,7 +36,7 @@ describe.each([
         ? {
             databaseUrl: db.databaseUrl,
             redisUrl: REDIS_URL,
-            queuePrefix: `rotor-test-${randomBytes(4).toString('hex')}`,
+            queuePrefix: prefix,
           }
         : {}),
     });
@@ -44,6 +46,12 @@ describe.each([
     await rotor?.stop();
     await http01?.stop();
     await db?.drop();
+    if (dialect === 'postgres') {
+      const redis = new IORedis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
   });
 
   const webhookCount = async () => (await rotor.api('GET', '/api/v1/webhooks')).body.items.length as number;
@@ -158,13 +166,28 @@ describe.each([
     expect((await rotor.api('GET', `/api/v1/webhooks/${created.body.id}/deliveries`)).status).toBe(404);
   });
 
+  it('ok/the OpenAPI document lists the webhook and alert operations with their scopes', async () => {
+    const doc = (await rotor.api('GET', '/api/docs', { token: null })).body;
+    expect(doc.paths['/api/v1/webhooks'].post.security).toEqual([{ bearer: ['webhooks:write'] }]);
+    expect(
+      Object.keys(doc.paths['/api/v1/webhooks'].post.requestBody.content['application/json'].schema.properties).sort(),
+    ).toEqual(['events', 'secret', 'url']);
+    expect(doc.paths['/api/v1/webhooks/{id}/deliveries'].get.security).toEqual([{ bearer: ['webhooks:write'] }]);
+    expect(doc.paths['/api/v1/alerts'].get.security).toEqual([{ bearer: ['alerts:read'] }]);
+    expect(doc.paths['/api/v1/alerts'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'kind',
+      'severity',
+    ]);
+  });
+
   describe('bad input', () => {
+    // Five entries in every row: Jest treats a test function with more parameters than its row as taking `done`.
     const badCreates: [
       string,
       { body?: unknown; rawBody?: string; headers?: Record<string, string> },
       number,
       string,
-      string?,
+      string | undefined,
     ][] = [
       ['ftp scheme', { body: { url: 'ftp://example.com/x', events: ['*'] } }, 400, 'malformed', 'url'],
       ['file scheme', { body: { url: 'file:///etc/passwd', events: ['*'] } }, 400, 'malformed', 'url'],
@@ -200,27 +223,37 @@ describe.each([
         'malformed',
         'secret',
       ],
-      ['unknown field', { body: { url: 'https://example.com/', events: ['*'], disabled: true } }, 400, 'malformed'],
+      ['unknown field', { body: { url: 'https://example.com/', events: ['*'], disabled: true } }, 400, 'malformed', ''],
       ['missing url', { body: { events: ['*'] } }, 400, 'malformed', 'url'],
-      ['not JSON', { rawBody: '{"url":', headers: { 'content-type': 'application/json' } }, 400, 'malformed'],
-      ['JSON array', { body: [1, 2] }, 400, 'malformed'],
+      [
+        'not JSON',
+        { rawBody: '{"url":', headers: { 'content-type': 'application/json' } },
+        400,
+        'malformed',
+        undefined,
+      ],
+      ['JSON array', { body: [1, 2] }, 400, 'malformed', undefined],
       [
         'wrong content type',
         { rawBody: 'url=https://example.com', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
         415,
         'unsupported-media-type',
+        undefined,
       ],
     ];
 
-    it.each(badCreates)('fail/create with %s → %i, nothing stored', async (_name, options, status, code, path) => {
-      const before = await webhookCount();
-      const res = await rotor.api('POST', '/api/v1/webhooks', options);
-      expect(res.status).toBe(status);
-      expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.body.type).toBe(`urn:rotor:problem:${code}`);
-      if (path) expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
-      expect(await webhookCount()).toBe(before);
-    });
+    it.each(badCreates)(
+      'fail/create with %s → 4xx problem, nothing stored',
+      async (_name, options, status, code, path) => {
+        const before = await webhookCount();
+        const res = await rotor.api('POST', '/api/v1/webhooks', options);
+        expect(res.status).toBe(status);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body.type).toBe(`urn:rotor:problem:${code}`);
+        if (path !== undefined) expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+        expect(await webhookCount()).toBe(before);
+      },
+    );
 
     it.each([
       ['GET', '/api/v1/webhooks/not-a-uuid'],

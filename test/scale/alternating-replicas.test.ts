@@ -78,6 +78,8 @@ describe('two replicas on PostgreSQL behind a round-robin balancer', () => {
     const shared = {
       databaseUrl: db.databaseUrl,
       redisUrl: REDIS_URL,
+      // Replicas share one BullMQ prefix; other test files on the same Redis must not.
+      queuePrefix: `rotor-scale-${randomBytes(4).toString('hex')}`,
       masterKey: randomBytes(32).toString('base64'),
       externalUrl: `https://127.0.0.1:${lbPort}`,
       http01Port: http01.port,

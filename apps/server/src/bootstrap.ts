@@ -47,7 +47,7 @@ export async function bootstrapServer(
     https: { key: tls.key, cert: tls.cert },
     bodyLimit: MAX_BODY_BYTES,
     // Managed certificate names may be 253 characters (/api/v1/managed/:name); Fastify's default is 100.
-    maxParamLength: 300,
+    routerOptions: { maxParamLength: 300 },
     logger: false,
     trustProxy: false,
   });

@@ -61,6 +61,12 @@ export interface CertificateFact {
   notAfter: number;
   state: InventoryState;
   replacedBy?: string;
+  /**
+   * Latest notAfter of another active certificate for exactly the same names
+   * (tracked without an owner: imported or scanned). A certificate renewed
+   * outside Rotor and imported again leaves no lineage; its names are covered.
+   */
+  sameNamesUntil?: number;
   /** Owned by a managed certificate: the renewal engine watches it (renewal.* alerts). */
   managed: boolean;
 }

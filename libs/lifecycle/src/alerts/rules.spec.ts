@@ -58,6 +58,14 @@ describe('certificate.expiring', () => {
     expect(alert?.summary).toBe('www.example.com expired 3h ago and has not been replaced');
   });
 
+  it('a certificate whose names are covered by a longer-lived one (renewed elsewhere, imported again) does not alert', () => {
+    expect(certificateExpiryAlert(cert({ notAfter: NOW + HOUR, sameNamesUntil: NOW + 90 * DAY }), NOW, T)).toBeNull();
+    // A "successor" that expires no later covers nothing.
+    expect(certificateExpiryAlert(cert({ notAfter: NOW + HOUR, sameNamesUntil: NOW + HOUR }), NOW, T)?.severity).toBe(
+      'critical',
+    );
+  });
+
   it('an expired certificate abandoned for more than 30 days stops alerting', () => {
     expect(certificateExpiryAlert(cert({ notAfter: NOW - 31 * DAY }), NOW, T)).toBeNull();
   });

@@ -27,6 +27,7 @@ export function criticalWindowMs(cert: Pick<CertificateFact, 'notBefore' | 'notA
 
 export function certificateExpiryAlert(cert: CertificateFact, now: number, t: AlertThresholds): Alert | null {
   if (cert.state !== 'active' || cert.replacedBy) return null;
+  if (cert.sameNamesUntil !== undefined && cert.sameNamesUntil > cert.notAfter) return null;
   if (now - cert.notAfter > EXPIRED_RETENTION_MS) return null;
   const remaining = cert.notAfter - now;
   let severity: AlertSeverity;

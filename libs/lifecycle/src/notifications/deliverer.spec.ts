@@ -1,6 +1,15 @@
 import { WebhookDeliverer, LOST_DELIVERY_SLACK_MS } from './deliverer';
 import { createWebhookSchema, eventBody, retryDelayMs, webhookMatches } from './model';
-import type { DeliveryAttempt, DeliveryFailure, DeliveryJob, DeliveryRepository, WebhookTransport } from './ports';
+import type {
+  DeliveryAttempt,
+  DeliveryFailure,
+  DeliveryJob,
+  DeliveryRepository,
+  WebhookRepository,
+  WebhookTransport,
+} from './ports';
+import type { StoredEvent, Webhook } from './model';
+import { StoredEventPublisher } from './publisher';
 import { verifyWebhookSignature } from './signing';
 
 const NOW = Date.UTC(2030, 0, 1);
@@ -188,5 +197,62 @@ describe('webhook model', () => {
         secret: 'a-long-enough-secret',
       }),
     ).toBeTruthy();
+  });
+});
+
+describe('StoredEventPublisher', () => {
+  const hook = (id: string, events: Webhook['events'], disabled = false): Webhook => ({
+    id,
+    url: 'https://x',
+    events,
+    createdAt: 0,
+    disabled,
+  });
+
+  it('stores the event with one delivery per matching webhook and queues each; stores nothing without subscribers', async () => {
+    const appended: [StoredEvent, string[]][] = [];
+    const scheduled: DeliveryJob[] = [];
+    const errors: unknown[] = [];
+    let webhooks = [
+      hook('a', ['certificate.issued']),
+      hook('b', ['*']),
+      hook('c', ['renewal.failed']),
+      hook('d', ['*'], true),
+    ];
+    const publisher = new StoredEventPublisher(
+      { active: async () => webhooks } as unknown as WebhookRepository,
+      {
+        append: async (e: StoredEvent, ids: string[]) => (appended.push([e, ids]), ids.map((id) => `del-${id}`)),
+        prune: async () => 0,
+      },
+      { schedule: async (job) => void scheduled.push(job) },
+      (error) => errors.push(error),
+    );
+    await publisher.publish({ type: 'certificate.issued', subjectId: 's', data: {}, at: NOW });
+    expect(appended).toHaveLength(1);
+    expect(appended[0][0].id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(appended[0][1]).toEqual(['a', 'b']);
+    expect(scheduled).toEqual([
+      { deliveryId: 'del-a', attempt: 1 },
+      { deliveryId: 'del-b', attempt: 1 },
+    ]);
+    webhooks = [hook('c', ['renewal.failed'])];
+    await publisher.publish({ type: 'certificate.revoked', subjectId: 's', data: {}, at: NOW });
+    expect(appended).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('never throws to the producer: failures go to onError', async () => {
+    const errors: unknown[] = [];
+    const publisher = new StoredEventPublisher(
+      { active: async () => [hook('a', ['*'])] } as unknown as WebhookRepository,
+      { append: async () => ['d1'], prune: async () => 0 },
+      { schedule: async () => Promise.reject(new Error('redis down')) },
+      (error) => errors.push(error),
+    );
+    await expect(
+      publisher.publish({ type: 'certificate.issued', subjectId: 's', data: {}, at: NOW }),
+    ).resolves.toBeUndefined();
+    expect(errors.map(String)).toEqual(['Error: redis down']);
   });
 });

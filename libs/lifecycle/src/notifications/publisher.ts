@@ -5,7 +5,8 @@ import type { DeliveryScheduler, EventLog, WebhookRepository } from './ports';
 
 /**
  * Publishes lifecycle events: stores the event with one pending delivery per
- * matching webhook (one transaction), then queues a notification job per
+ * matching webhook (one transaction; events nobody subscribed to are not
+ * stored), then queues a notification job per
  * delivery. If queueing fails (Redis down), the rows are still there and the
  * lost-delivery sweep queues them later. Publishing never fails the caller's
  * work (an issuance is not undone because a webhook could not be queued):
@@ -22,6 +23,8 @@ export class StoredEventPublisher implements EventPublisher {
   async publish(event: LifecycleEvent): Promise<void> {
     try {
       const targets = (await this.webhooks.active()).filter((w) => webhookMatches(w, event.type));
+      // Nobody subscribed: nothing to deliver, and nothing to store on the issuance and renewal hot paths.
+      if (targets.length === 0) return;
       const deliveryIds = await this.log.append(
         { ...event, id: randomUUID() },
         targets.map((w) => w.id),

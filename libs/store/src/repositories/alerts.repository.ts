@@ -22,6 +22,8 @@ const MAX_CERTIFICATE_CANDIDATES = 10_000;
 
 interface CertRow {
   id: string;
+  san_key: string;
+  owner_id: string | null;
   serial: string;
   issuer: string;
   subject: string;
@@ -62,8 +64,8 @@ export class SqlAlertFactSource implements AlertFactSource {
   async facts(w: AlertFactWindow): Promise<AlertFacts> {
     const [certificates, overdue, failing, crl] = await Promise.all([
       this.sql.rows<CertRow>(
-        `SELECT i.id, i.serial, i.issuer, i.subject, i.sans, i.not_before, i.not_after, i.state, i.replaced_by,
-                i.owner_kind, m.name AS managed_name
+        `SELECT i.id, i.serial, i.issuer, i.subject, i.sans, i.san_key, i.not_before, i.not_after, i.state,
+                i.replaced_by, i.owner_kind, i.owner_id, m.name AS managed_name
            FROM inventory i
            LEFT JOIN managed_certificates m ON i.owner_kind = 'managed' AND m.id = i.owner_id
           WHERE i.state = 'active' AND i.not_after > ? AND i.not_after <= ?
@@ -80,13 +82,41 @@ export class SqlAlertFactSource implements AlertFactSource {
     ]);
     const managed = new Map<string, ManagedFact>();
     for (const row of [...overdue, ...failing]) managed.set(row.id, toManagedFact(row));
+    // Certificates without SANs (subject CN only) all share the empty key: they name nothing to cover.
+    const coverable = (row: CertRow) => row.owner_id === null && hasNames(parseSans(row.sans));
+    const covered = await this.sameNamesUntil(certificates.filter(coverable).map((c) => c.san_key));
     return {
-      certificates: certificates.map(toCertificateFact),
+      certificates: certificates.map((row) => ({
+        ...toCertificateFact(row),
+        sameNamesUntil: coverable(row) ? covered.get(row.san_key) : undefined,
+      })),
       managed: [...managed.values()],
       crl: crl
         ? { number: num(crl.number) ?? 0, thisUpdate: num(crl.this_update) ?? 0, nextUpdate: num(crl.next_update) ?? 0 }
         : undefined,
     };
+  }
+
+  /**
+   * For certificates tracked without an owner (imported, scanned): the latest
+   * notAfter among active unowned certificates with the same names, through
+   * idx_inventory_owner_names (owner_id IS NULL, san_key). Owned certificates
+   * have lineage (replaces / supersede) instead.
+   */
+  private async sameNamesUntil(sanKeys: string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    const keys = [...new Set(sanKeys)];
+    for (let i = 0; i < keys.length; i += 2000) {
+      const chunk = keys.slice(i, i + 2000);
+      const rows = await this.sql.rows<{ san_key: string; latest: unknown }>(
+        `SELECT san_key, MAX(not_after) AS latest FROM inventory
+          WHERE owner_id IS NULL AND san_key IN ${Sql.list(chunk.length)} AND state = 'active'
+          GROUP BY san_key`,
+        chunk,
+      );
+      for (const row of rows) result.set(row.san_key, num(row.latest) ?? 0);
+    }
+    return result;
   }
 
   private managed(where: string, params: unknown[]): Promise<ManagedRow[]> {
@@ -102,6 +132,9 @@ export class SqlAlertFactSource implements AlertFactSource {
     );
   }
 }
+
+const hasNames = (sans: ReturnType<typeof parseSans>) =>
+  Boolean(sans.dns?.length || sans.ip?.length || sans.uri?.length);
 
 function toCertificateFact(row: CertRow): CertificateFact {
   return {

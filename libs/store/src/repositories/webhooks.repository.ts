@@ -21,9 +21,17 @@ const toWebhook = (row: Row): Webhook => ({
 
 const COLUMNS = 'id, url, event_types, created_at, disabled';
 
+/**
+ * How long the active-webhook list is reused. Every issuance and renewal asks
+ * for it; a webhook created or deleted on another replica is seen within this
+ * time (on this replica at once).
+ */
+const ACTIVE_TTL_MS = 1000;
+
 /** Webhook subscriptions. Secrets are sealed (AES-256-GCM, the CA key sealer) and never selected here. */
 export class SqlWebhookRepository implements WebhookRepository {
   private readonly sql: Sql;
+  private cached?: { at: number; webhooks: Promise<Webhook[]> };
   constructor(
     dataSource: DataSource,
     private readonly sealer: KeySealer,
@@ -43,6 +51,7 @@ export class SqlWebhookRepository implements WebhookRepository {
         webhook.createdAt,
       ],
     );
+    this.cached = undefined;
   }
 
   async list(): Promise<Webhook[]> {
@@ -50,7 +59,18 @@ export class SqlWebhookRepository implements WebhookRepository {
   }
 
   async active(): Promise<Webhook[]> {
-    return (await this.sql.rows<Row>(`SELECT ${COLUMNS} FROM webhooks WHERE disabled = FALSE`, [])).map(toWebhook);
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > ACTIVE_TTL_MS) {
+      const webhooks = this.sql
+        .rows<Row>(`SELECT ${COLUMNS} FROM webhooks WHERE disabled = FALSE`, [])
+        .then((rows) => rows.map(toWebhook));
+      this.cached = { at: now, webhooks };
+      // A failed read is not reused.
+      webhooks.catch(() => {
+        if (this.cached?.webhooks === webhooks) this.cached = undefined;
+      });
+    }
+    return this.cached.webhooks;
   }
 
   async byId(id: string): Promise<Webhook | null> {
@@ -60,6 +80,7 @@ export class SqlWebhookRepository implements WebhookRepository {
 
   async delete(id: string): Promise<boolean> {
     const rows = await this.sql.rows('DELETE FROM webhooks WHERE id = ? RETURNING id', [id]);
+    this.cached = undefined;
     if (rows.length === 0) return false;
     // The delivery log goes with the webhook; queued jobs for it find nothing and stop.
     await this.sql.rows('DELETE FROM webhook_deliveries WHERE webhook_id = ? RETURNING id', [id]);
