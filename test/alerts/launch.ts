@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, RotorConfig, RotorConfigInput } from '@rotor/config';
 import { createLogger } from '@rotor/observability';
 import { bootstrapServer, RunningServer } from '@rotor/server';
-import { ApiCallOptions, ApiResponse, freeTcpPort, httpsRequest, tempDir } from '@rotor/testing';
+import { apiClient, ApiCallOptions, ApiResponse, freeTcpPort, tempDir } from '@rotor/testing';
 
 /** A started Rotor whose log lines (JSON, debug level) are kept for assertions (e.g. "no secret is logged"). */
 export interface LoggedRotor {
@@ -40,17 +40,7 @@ export async function startLoggedRotor(
     agent,
     adminToken,
     logs,
-    api: (method, path, options = {}) => {
-      const headers: Record<string, string> = { ...options.headers };
-      const token = options.token === undefined ? adminToken : options.token;
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      let body = options.rawBody;
-      if (body === undefined && options.body !== undefined) {
-        body = JSON.stringify(options.body);
-        headers['content-type'] ??= 'application/json';
-      }
-      return httpsRequest(agent, `${server.url}${path}`, method, headers, body);
-    },
+    api: apiClient(agent, server.url, adminToken),
     stop: async () => {
       await server.close();
       agent.destroy();

@@ -51,6 +51,8 @@ export class BullMqJobQueue implements JobQueue {
   private readonly attempts: number;
   private readonly backoff: BackoffPolicy;
   private closed = false;
+  /** ioredis reconnect policy; null once closed, so no connection keeps retrying (and the process can exit). */
+  private readonly reconnect = (times: number): number | null => (this.closed ? null : reconnectDelay(times));
 
   constructor(private readonly options: BullMqJobQueueOptions) {
     this.prefix = options.prefix ?? 'rotor';
@@ -60,7 +62,7 @@ export class BullMqJobQueue implements JobQueue {
     // while Redis is down instead of piling up until it returns.
     this.producer = new IORedis(options.url, {
       maxRetriesPerRequest: 2,
-      retryStrategy: reconnectDelay,
+      retryStrategy: this.reconnect,
       connectTimeout: 5_000,
     });
     this.producer.on('error', (error) => this.logError('producer', error));
@@ -86,7 +88,7 @@ export class BullMqJobQueue implements JobQueue {
       },
       {
         // Options, not an instance: BullMQ makes the worker's connections (one blocking) with maxRetriesPerRequest null.
-        connection: { url: this.options.url, retryStrategy: reconnectDelay },
+        connection: { url: this.options.url, retryStrategy: this.reconnect },
         prefix: this.prefix,
         concurrency: Math.max(1, options.concurrency ?? this.options.concurrency ?? 16),
         lockDuration,
@@ -163,7 +165,12 @@ export class BullMqJobQueue implements JobQueue {
       [...this.workers.values()].map((w) =>
         shut(
           () => w.close(),
-          () => w.disconnect(),
+          // A forced close also stops the worker's own timers (stalled-job checks, lock renewal),
+          // which would otherwise keep the process alive; it may never settle with Redis down.
+          async () => {
+            void w.close(true).catch(() => undefined);
+            await w.disconnect();
+          },
           10_000,
         ),
       ),

@@ -84,6 +84,21 @@ export function httpsRequest(
   });
 }
 
+/** TestRotor.api for a server at baseUrl: JSON bodies, the admin token unless told otherwise. */
+export function apiClient(agent: Agent, baseUrl: string, adminToken: string): TestRotor['api'] {
+  return (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    const token = options.token === undefined ? adminToken : options.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body = options.rawBody;
+    if (body === undefined && options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return httpsRequest(agent, `${baseUrl}${path}`, method, headers, body);
+  };
+}
+
 /** Starts a real Rotor server (HTTPS on loopback, a temp data dir, SQLite unless databaseUrl is given). */
 export async function startRotor(overrides: Partial<Record<keyof RotorConfigInput, unknown>> = {}): Promise<TestRotor> {
   const port = await freeTcpPort();
@@ -100,17 +115,7 @@ async function launch(config: RotorConfig): Promise<TestRotor> {
   const adminToken = existsSync(tokenPath) ? readFileSync(tokenPath, 'utf8').trim() : '';
   const rotor: TestRotor = {
     adminToken,
-    api: (method, path, options = {}) => {
-      const headers: Record<string, string> = { ...options.headers };
-      const token = options.token === undefined ? adminToken : options.token;
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      let body = options.rawBody;
-      if (body === undefined && options.body !== undefined) {
-        body = JSON.stringify(options.body);
-        headers['content-type'] ??= 'application/json';
-      }
-      return httpsRequest(agent, `${server.url}${path}`, method, headers, body);
-    },
+    api: apiClient(agent, server.url, adminToken),
     server,
     config,
     baseUrl: server.url,
