@@ -28,7 +28,9 @@ describe('renewals across a Redis outage (PostgreSQL + BullMQ)', () => {
       databaseUrl: db.databaseUrl,
       redisUrl: redis.url,
       masterKey: testMasterKey(),
-      renewalSweepInterval: '500ms',
+      // The sweep enqueues what falls due within one interval (delayed until due): 2 s leaves a
+      // window wide enough to stop or flush Redis while the jobs wait in it, even on a loaded machine.
+      renewalSweepInterval: '2s',
       renewalLease: '5s',
     });
     runtime.managed.start();
@@ -62,7 +64,7 @@ describe('renewals across a Redis outage (PostgreSQL + BullMQ)', () => {
 
   /** Waits until the sweep has put every renewal job into Redis (delayed until due). */
   const queued = () =>
-    eventually(async () => (await runtime.queue.stats(QUEUES.renewal)).delayed >= N, 10_000, 'jobs in Redis', 50);
+    eventually(async () => (await runtime.queue.stats(QUEUES.renewal)).delayed >= N, 15_000, 'jobs in Redis', 50);
 
   const expectExactlyOnce = async (generation: number) => {
     const rows = (await renewalRows(runtime.dataSource)).filter((r) => ids.includes(r.managed_id));
@@ -81,7 +83,7 @@ describe('renewals across a Redis outage (PostgreSQL + BullMQ)', () => {
   };
 
   it('Redis stopped across the renewal point: everything due is renewed once it is back', async () => {
-    const renewalPoint = Date.now() + 3_000;
+    const renewalPoint = Date.now() + 4_000;
     await dueAt(renewalPoint);
     await queued();
     await redis.stop(); // the queued jobs die with it (no persistence)
@@ -97,7 +99,7 @@ describe('renewals across a Redis outage (PostgreSQL + BullMQ)', () => {
   });
 
   it('Redis flushed between enqueue and the renewal point: everything due is renewed, once', async () => {
-    const renewalPoint = Date.now() + 3_000;
+    const renewalPoint = Date.now() + 4_000;
     await dueAt(renewalPoint);
     await queued();
     await redis.flush();
