@@ -84,6 +84,7 @@ describe('rotor start', () => {
     });
     expect(stdout).toContain(`ACME directory:   https://127.0.0.1:${port}/acme/directory`);
     expect(stdout).toContain(`Root certificate: ${join(dataDir, 'ca', 'root.pem')}`);
+    expect(stdout).toContain(`Admin API token:  ${join(dataDir, 'admin-token')}`);
     const root = readFileSync(join(dataDir, 'ca', 'root.pem'), 'utf8');
     // Rotor's own certificate chains to that root and covers localhost and 127.0.0.1.
     const probe = (host: string) =>

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { bootstrapServer } from '@rotor/server';
 import { configFromFlags, withStoreOptions } from './shared';
@@ -19,8 +21,11 @@ export function registerStartCommand(program: Command): void {
     .action(async (flags: Record<string, unknown>) => {
       const config = configFromFlags(flags);
       const server = await bootstrapServer(config);
+      // The bootstrap admin-API token (0600) exists once this data dir's server created it.
+      const tokenPath = join(config.dataDir, 'admin-token');
       process.stdout.write(
-        `Rotor is running.\n  ACME directory:   ${server.directoryUrl}\n  Root certificate: ${server.rootPemPath}\n`,
+        `Rotor is running.\n  ACME directory:   ${server.directoryUrl}\n  Root certificate: ${server.rootPemPath}\n` +
+          (existsSync(tokenPath) ? `  Admin API token:  ${tokenPath} (Authorization: Bearer …)\n` : ''),
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
