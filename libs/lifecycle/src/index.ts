@@ -9,3 +9,4 @@ export * from './access/tokens';
 export * from './access/create-token';
 export * from './alerts';
 export * from './notifications';
+export * from './duration';

@@ -1,18 +1,16 @@
 import { z } from 'zod';
+import { parseDurationText } from '../duration';
 import { decodeCursor } from './cursor';
 import { INVENTORY_STATUSES, InventoryQuery, InventorySource, InventoryStatus } from './model';
 import { MAX_PAGE_SIZE } from './usecases/query-inventory';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
 /** Longer than any certificate lives; keeps now + duration a safe integer. */
 const MAX_DURATION_MS = 100 * 365 * 86400e3;
 
-/** "90s", "15m", "24h", "7d" (or plain milliseconds), as in Rotor's configuration. */
+/** A duration (see ../duration.ts) no longer than a century. */
 export function parseDuration(text: string): number | undefined {
-  const match = /^(\d{1,15})(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match) return undefined;
-  const ms = Number(match[1]) * UNITS[match[2] ?? 'ms'];
-  return ms <= MAX_DURATION_MS ? ms : undefined;
+  const ms = parseDurationText(text);
+  return ms !== undefined && ms <= MAX_DURATION_MS ? ms : undefined;
 }
 
 const SOURCES: readonly InventorySource[] = ['acme', 'managed', 'import', 'scan'];

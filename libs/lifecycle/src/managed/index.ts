@@ -1,6 +1,5 @@
 export * from './model';
 export * from './errors';
-export * from './duration';
 export * from './names';
 export * from './spec';
 export * from './schedule';

@@ -1,6 +1,6 @@
 import { parseManagedDeclaration, sameDeclaration, validateManagedDeclaration } from './spec';
 import { ManagedError } from './errors';
-import { formatDurationText, parseDurationText } from './duration';
+import { formatDurationText, parseDurationText } from '../duration';
 
 const policy = { maxLifetimeMs: 90 * 86400e3, defaultLifetimeMs: 86400e3 };
 const errorsOf = (input: unknown) => {

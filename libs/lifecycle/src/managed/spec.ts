@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDurationText, parseDurationText } from './duration';
+import { formatDurationText, parseDurationText } from '../duration';
 import { FieldError, ManagedError } from './errors';
 import {
   MANAGED_KEY_TYPES,

@@ -7,7 +7,11 @@ const UNITS: [string, number][] = [
 ];
 const UNIT_MS = Object.fromEntries(UNITS);
 
-/** "90s", "15m", "24h", "7d" or plain milliseconds, as in Rotor's configuration; undefined when not a duration. */
+/**
+ * Durations as operators type them everywhere in Rotor (manifests, API query
+ * strings, CLI flags): "90s", "15m", "24h", "7d" or plain milliseconds, the
+ * grammar of the configuration. undefined when not a duration.
+ */
 export function parseDurationText(text: string): number | undefined {
   const match = /^(\d{1,15})(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) return undefined;
