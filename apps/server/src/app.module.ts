@@ -1,12 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AccountController } from './acme/account.controller';
-import { AuthorizationController } from './acme/authorization.controller';
-import { CertificateController } from './acme/certificate.controller';
-import { DirectoryController } from './acme/directory.controller';
-import { JwsGuard } from './acme/jws.guard';
-import { MethodNotAllowedController } from './acme/method-not-allowed.controller';
-import { OrderController } from './acme/order.controller';
 import { ApiAuthGuard, ApiProblemFilter } from './api/api-controller';
 import { CertificatesController } from './api/certificates.controller';
 import { ApplyController, ManagedController } from './api/managed.controller';
@@ -21,18 +14,13 @@ import { ProblemFilter } from './http/problem.filter';
 import { RUNTIME } from './http/tokens';
 import type { Runtime } from './runtime/runtime';
 
+/** The Nest application: the admin API, CA material, health and metrics. ACME routes are plain Fastify routes (acme/acme-routes.ts). */
 @Module({})
 export class AppModule {
   static forRuntime(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
       controllers: [
-        DirectoryController,
-        AccountController,
-        OrderController,
-        AuthorizationController,
-        CertificateController,
-        MethodNotAllowedController,
         CaController,
         HealthController,
         OpenApiController,
@@ -47,7 +35,6 @@ export class AppModule {
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: APP_FILTER, useFactory: () => new ProblemFilter(runtime.logger) },
-        JwsGuard,
         ApiAuthGuard,
         ApiProblemFilter,
       ],

@@ -3,10 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RotorConfig, externalBaseUrl } from '@rotor/config';
 import { Logger, createLogger } from '@rotor/observability';
-import type { Server } from 'node:https';
+import type { RequestListener } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import { acmeRoutes } from './acme/acme-routes';
+import { AcmeHttpServer } from './acme/acme-server';
 import { AppModule } from './app.module';
-import { MAX_BODY_BYTES, installAcmeHooks } from './http/acme-hooks';
-import { installAcmeMetricsHook } from './metrics/acme-metrics-hook';
+import { MAX_BODY_BYTES, installRawBodyParser } from './http/body-parser';
 import { ensureBootstrapToken } from './runtime/admin-token';
 import { Reconciler } from './runtime/reconciler';
 import { createRuntime } from './runtime/runtime';
@@ -43,8 +45,15 @@ export async function bootstrapServer(
   });
   const tls = await serverTls.prepare();
 
+  // ACME requests are served straight from node:https; everything else goes to Fastify and Nest.
+  const acmeServer = new AcmeHttpServer(acmeRoutes(runtime), runtime);
   const adapter = new FastifyAdapter({
     https: { key: tls.key, cert: tls.cert },
+    serverFactory: (fastifyHandler: RequestListener) =>
+      createServer({ key: tls.key, cert: tls.cert }, (request, response) => {
+        if (acmeServer.handles(request)) void acmeServer.serve(request, response);
+        else fastifyHandler(request, response);
+      }),
     bodyLimit: MAX_BODY_BYTES,
     // Managed certificate names may be 253 characters (/api/v1/managed/:name); Fastify's default is 100.
     routerOptions: { maxParamLength: 300 },
@@ -55,8 +64,7 @@ export async function bootstrapServer(
     logger: false,
     bodyParser: false,
   });
-  installAcmeHooks(app.getHttpAdapter().getInstance(), runtime);
-  installAcmeMetricsHook(app.getHttpAdapter().getInstance(), runtime);
+  installRawBodyParser(app.getHttpAdapter().getInstance());
   await app.init();
 
   const reconciler = new Reconciler(runtime);
