@@ -25,6 +25,8 @@ const PREFIX = '/acme/';
  */
 export class AcmeHttpServer {
   private readonly indexLink: string;
+  /** Bound metric series by route pattern, method and status: a bounded set (patterns, not URLs). */
+  private readonly series = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
 
   constructor(
     private readonly router: AcmeRouter,
@@ -78,10 +80,17 @@ export class AcmeHttpServer {
   }
 
   private observe(endpoint: string, method: string, status: number, started: number): void {
-    const { acmeRequests, acmeRequestDuration } = this.runtime.metrics;
-    const labels = { endpoint, method, status: String(status) };
-    acmeRequests.inc(labels);
-    acmeRequestDuration.observe(labels, (performance.now() - started) / 1000);
+    // prom-client hashes the label set on every call; the few (route, method, status) triples are bound once.
+    const key = `${endpoint} ${method} ${status}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const { acmeRequests, acmeRequestDuration } = this.runtime.metrics;
+      const labels = { endpoint, method, status: String(status) };
+      series = { count: acmeRequests.labels(labels), duration: acmeRequestDuration.labels(labels) };
+      this.series.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe((performance.now() - started) / 1000);
   }
 }
 

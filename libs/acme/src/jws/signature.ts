@@ -42,10 +42,22 @@ const RULES: Record<string, AlgorithmRule> = {
 /** RFC 7518 §3.3/§3.5: RSA keys of 2048 bits or more. */
 const MIN_RSA_BITS = 2048;
 
+/** Key details per imported key: KeyObject#asymmetricKeyDetails builds a new object on every read. */
+const keyDetails = new WeakMap<KeyObject, { namedCurve?: string; modulusLength?: number }>();
+
+function detailsOf(key: KeyObject): { namedCurve?: string; modulusLength?: number } {
+  let details = keyDetails.get(key);
+  if (!details) {
+    details = key.asymmetricKeyDetails ?? {};
+    keyDetails.set(key, details);
+  }
+  return details;
+}
+
 /** The rule for `alg` if it fits `key`; a badSignatureAlgorithm problem otherwise (RFC 8555 §6.2). */
 function ruleFor(alg: string, key: KeyObject): AlgorithmRule {
   const rule = Object.hasOwn(RULES, alg) ? RULES[alg] : undefined;
-  const details = key.asymmetricKeyDetails ?? {};
+  const details = detailsOf(key);
   const fits =
     rule !== undefined &&
     rule.keyType === key.asymmetricKeyType &&
