@@ -106,8 +106,13 @@ export async function importSigningKey(
   return crypto.subtle.importKey('pkcs8', pkcs8Der, algorithmParams(alg).importParams, false, ['sign']);
 }
 
-/** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING, as hex. */
-export function keyIdentifierHex(spkiDer: Uint8Array): string {
+/** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING. */
+export function keyIdentifier(spkiDer: Uint8Array): Buffer {
   // SHA-1 is what §4.2.1.2 specifies here; it names the key, it is not a signature.
-  return createHash('sha1').update(subjectPublicKeyBits(spkiDer)).digest('hex');
+  return createHash('sha1').update(subjectPublicKeyBits(spkiDer)).digest();
+}
+
+/** The same, as hex. */
+export function keyIdentifierHex(spkiDer: Uint8Array): string {
+  return keyIdentifier(spkiDer).toString('hex');
 }

@@ -143,7 +143,7 @@ export class CertificateAuthority {
 
   /** RFC 8555 §7.4 finalize: certify the CSR's key for exactly `options.names`. */
   async issueFromCsr(csr: ParsedCsr, options: IssueOptions): Promise<IssuedCertificate> {
-    return this.sign(csr.spkiDer, csr.keyType, options);
+    return this.sign(csr.spkiDer, csr.keyType, options, csr.spkiSha256);
   }
 
   /** Same profile for a key Rotor holds itself (e.g. its own HTTPS certificate). */
@@ -167,7 +167,13 @@ export class CertificateAuthority {
     });
   }
 
-  private async sign(spkiDer: Uint8Array, keyType: LeafKeyType, options: IssueOptions): Promise<IssuedCertificate> {
+  /** `spkiDigest`: spkiSha256(spkiDer) when the caller has it already (a parsed CSR does). */
+  private async sign(
+    spkiDer: Uint8Array,
+    keyType: LeafKeyType,
+    options: IssueOptions,
+    spkiDigest = spkiSha256(spkiDer),
+  ): Promise<IssuedCertificate> {
     const names = canonicalNames(options.names);
     if (names.dns.length + names.ip.length + names.uri.length === 0) {
       throw new PkiError('badCSR', 'a certificate needs at least one name');
@@ -195,7 +201,7 @@ export class CertificateAuthority {
       notAfter,
       leafPem,
       chainPem: leafPem + this.intermediatePem,
-      spkiSha256: spkiSha256(spkiDer),
+      spkiSha256: spkiDigest,
       fingerprintSha256: createHash('sha256').update(der).digest('hex'),
       keyType,
       names,

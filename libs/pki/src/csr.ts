@@ -1,12 +1,14 @@
 import { constants, createPublicKey, JsonWebKey, KeyObject, verify } from 'node:crypto';
-import { CertificationRequest } from '@peculiar/asn1-csr';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn from '@peculiar/asn1-x509';
 import { LeafKeyType, ParsedCsr, PkiError } from './contracts';
+import { readCsrDer } from './csr-der';
+import { CsrFields, CsrNames, CsrSignatureAlgorithm } from './csr-fields';
+import { decodeCsrWithPeculiar } from './csr-peculiar';
 import { b64url, csrInputToDer, sha256 } from './encoding';
 import { normalizeDnsName, normalizeIp, unique } from './names';
-import { ImportedSpki, importSpki } from './spki';
+import { ImportedSpki } from './spki';
 
 /**
  * PKCS#10 (RFC 2986) checks for ACME finalize (RFC 8555 §7.4): the CSR must be
@@ -21,9 +23,11 @@ import { ImportedSpki, importSpki } from './spki';
  * - Ed25519. Everything else (RSA-PSS-only keys, DSA, Ed448, X25519,
  *   secp256k1, ...) is refused.
  *
- * The CSR is decoded with @peculiar/asn1-csr and its signature checked with
- * node:crypto on the CertificationRequestInfo bytes exactly as received
- * (RFC 2986 §4.2), using the same KeyObject the key policy inspected.
+ * The CSR is decoded by the strict DER fast path (csr-der.ts) when it is in
+ * the shape clients send, else by @peculiar/asn1-csr (csr-peculiar.ts), and
+ * its signature checked with node:crypto on the CertificationRequestInfo
+ * bytes exactly as received (RFC 2986 §4.2), using the same KeyObject the key
+ * policy inspected.
  */
 
 const ACCEPTED = 'use ECDSA P-256/P-384, RSA 2048/3072/4096 or Ed25519';
@@ -35,20 +39,11 @@ export interface ParseCsrOptions {
 
 export async function parseCsr(input: Uint8Array | string, options: ParseCsrOptions = {}): Promise<ParsedCsr> {
   const der = csrInputToDer(input);
-  let csr: CertificationRequest;
-  try {
-    csr = AsnConvert.parse(der, CertificationRequest);
-  } catch {
-    throw new PkiError('badCSR', 'CSR is not a valid DER-encoded PKCS#10 request');
-  }
-  const signed = csr.certificationRequestInfoRaw;
-  if (!signed) throw new PkiError('badCSR', 'CSR is not a valid DER-encoded PKCS#10 request');
+  const csr: CsrFields = readCsrDer(der) ?? decodeCsrWithPeculiar(der);
 
-  // Canonical DER, so that the digest compared with the account key (RFC 8555 §11.1)
-  // and the SPKI copied into the certificate are DER whatever the client sent.
   let spki: ImportedSpki;
   try {
-    spki = importSpki(csr.certificationRequestInfo.subjectPKInfo);
+    spki = csr.importKey();
   } catch {
     throw rejectKey('unknown');
   }
@@ -64,12 +59,7 @@ export async function parseCsr(input: Uint8Array | string, options: ParseCsrOpti
   const algorithm = signatureAlgorithm(csr.signatureAlgorithm, key);
   let valid = false;
   try {
-    valid = verify(
-      algorithm.hash,
-      new Uint8Array(signed),
-      { key, ...algorithm.options },
-      new Uint8Array(csr.signature),
-    );
+    valid = verify(algorithm.hash, csr.signed, { key, ...algorithm.options }, csr.signature);
   } catch {
     valid = false;
   }
@@ -77,7 +67,7 @@ export async function parseCsr(input: Uint8Array | string, options: ParseCsrOpti
     throw new PkiError('badCSR', 'CSR signature is invalid');
   }
 
-  const { names, commonName } = collectNames(csr);
+  const { names, commonName } = collectNames(csr.names());
   return { names, commonName, keyType, spkiDer, spkiSha256: spkiSha256(spkiDer) };
 }
 
@@ -114,7 +104,7 @@ const MGF1 = '1.2.840.113549.1.1.8';
  * picks the scheme from the key, so the algorithm must be checked against the
  * key type here: an EC key must not pass as "sha256WithRSAEncryption".
  */
-function signatureAlgorithm(id: asn.AlgorithmIdentifier, key: KeyObject): VerifyAlgorithm {
+function signatureAlgorithm(id: CsrSignatureAlgorithm, key: KeyObject): VerifyAlgorithm {
   let keyType: KeyObject['asymmetricKeyType'];
   let hash: string | null;
   const options: VerifyAlgorithm['options'] = {};
@@ -158,70 +148,40 @@ function signatureAlgorithm(id: asn.AlgorithmIdentifier, key: KeyObject): Verify
   return { hash, options };
 }
 
-const OID_CN = '2.5.4.3';
-const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14'; // PKCS #9 (RFC 2985 §5.4.2)
-
-/** Reads the SAN extension request plus the CN (RFC 8555 §7.4 counts both). */
-function collectNames(csr: CertificationRequest): Pick<ParsedCsr, 'names' | 'commonName'> {
+/** The SAN extension request plus the CN (RFC 8555 §7.4 counts both). */
+function collectNames({ subjectAltNames, commonNames }: CsrNames): Pick<ParsedCsr, 'names' | 'commonName'> {
   const dns: string[] = [];
   const ip: string[] = [];
   const uri: string[] = [];
-  let sanExts: asn.SubjectAlternativeName[];
-  try {
-    // Like @peculiar/x509 before: the first extensionRequest attribute's first value.
-    const attribute = csr.certificationRequestInfo.attributes.find((a) => a.type === OID_EXTENSION_REQUEST);
-    const extensions = attribute?.values[0] ? AsnConvert.parse(attribute.values[0], asn.Extensions) : [];
-    sanExts = extensions
-      .filter((e) => e.extnID === asn.id_ce_subjectAltName)
-      .map((e) => AsnConvert.parse(e.extnValue.buffer, asn.SubjectAlternativeName));
-  } catch {
-    throw new PkiError('badCSR', 'CSR subjectAltName extension cannot be parsed');
-  }
-  if (sanExts.length > 1) {
+  if (subjectAltNames.length > 1) {
     throw new PkiError('badCSR', 'CSR carries more than one subjectAltName extension');
   }
-  for (const gn of sanExts[0] ?? []) {
-    if (gn.dNSName !== undefined) {
-      dns.push(requireDns(gn.dNSName));
-    } else if (gn.iPAddress !== undefined) {
-      const v = normalizeIp(gn.iPAddress);
-      if (!v) throw new PkiError('badCSR', `CSR iPAddress "${gn.iPAddress}" is not a single IPv4/IPv6 address`);
+  for (const gn of subjectAltNames[0] ?? []) {
+    if (gn.kind === 'dns') {
+      dns.push(requireDns(gn.value));
+    } else if (gn.kind === 'ip') {
+      const v = normalizeIp(gn.value);
+      if (!v) throw new PkiError('badCSR', `CSR iPAddress "${gn.value}" is not a single IPv4/IPv6 address`);
       ip.push(v);
-    } else if (gn.uniformResourceIdentifier !== undefined) {
-      const value = gn.uniformResourceIdentifier;
-      if (!URL.canParse(value)) throw new PkiError('badCSR', `CSR URI "${value}" is not a valid URI`);
-      uri.push(value);
+    } else if (gn.kind === 'uri') {
+      if (!URL.canParse(gn.value)) throw new PkiError('badCSR', `CSR URI "${gn.value}" is not a valid URI`);
+      uri.push(gn.value);
     } else {
-      throw new PkiError('badCSR', `CSR subjectAltName type "${generalNameType(gn)}" is not supported`);
+      throw new PkiError('badCSR', `CSR subjectAltName type "${gn.type}" is not supported`);
     }
   }
 
-  const cns: string[] = [];
-  for (const rdn of csr.certificationRequestInfo.subject) {
-    for (const attribute of rdn) {
-      if (attribute.type === OID_CN) cns.push(attribute.value.toString());
-    }
-  }
-  if (cns.length > 1) {
+  if (commonNames.length > 1) {
     throw new PkiError('badCSR', 'CSR subject has more than one common name');
   }
   let commonName: string | undefined;
-  if (cns.length === 1) {
-    commonName = cns[0];
+  if (commonNames.length === 1) {
+    commonName = commonNames[0];
     const asIp = normalizeIp(commonName);
     if (asIp) ip.push(asIp);
     else dns.push(requireDns(commonName));
   }
   return { names: { dns: unique(dns), ip: unique(ip), uri: unique(uri) }, commonName };
-}
-
-/** The names @peculiar/x509 uses for GeneralName choices, for error messages. */
-function generalNameType(gn: asn.GeneralName): string {
-  if (gn.rfc822Name !== undefined) return 'email';
-  if (gn.directoryName !== undefined) return 'dn';
-  if (gn.registeredID !== undefined) return 'id';
-  if (gn.otherName !== undefined) return 'otherName';
-  return 'unknown';
 }
 
 function requireDns(value: string): string {

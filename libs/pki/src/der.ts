@@ -9,9 +9,19 @@
 export const TAG = {
   integer: 0x02,
   bitString: 0x03,
+  octetString: 0x04,
+  oid: 0x06,
+  utf8String: 0x0c,
+  printableString: 0x13,
+  ia5String: 0x16,
+  utcTime: 0x17,
+  generalizedTime: 0x18,
   sequence: 0x30,
+  set: 0x31,
   /** [n] EXPLICIT, constructed context-specific. */
   context: (n: number): number => 0xa0 | n,
+  /** [n] IMPLICIT, primitive, context-specific. */
+  contextPrimitive: (n: number): number => 0x80 | n,
 } as const;
 
 /** Definite-form length octets (X.690 §8.1.3). */
@@ -80,4 +90,17 @@ export function derChildren(der: Uint8Array, parent: Tlv): Tlv[] {
     at = child.end;
   }
   return out;
+}
+
+/** DER of an OBJECT IDENTIFIER from its dotted text (X.690 §8.19). */
+export function oidDer(dotted: string): Uint8Array {
+  const arcs = dotted.split('.').map(Number);
+  const subids = [arcs[0] * 40 + arcs[1], ...arcs.slice(2)];
+  const content: number[] = [];
+  for (const id of subids) {
+    const groups = [id & 0x7f];
+    for (let v = Math.floor(id / 128); v > 0; v = Math.floor(v / 128)) groups.unshift((v & 0x7f) | 0x80);
+    content.push(...groups);
+  }
+  return derTlv(TAG.oid, [Uint8Array.from(content)]);
 }

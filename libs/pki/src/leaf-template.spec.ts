@@ -108,6 +108,23 @@ const CASES: [string, TestKeySpec, LeafProfile, SubjectNames][] = [
     'mtls',
     n([`${'a'.repeat(60)}.example.com`, 'short.example.com']),
   ],
+  [
+    'p256-many-names-long-form-lengths',
+    { kind: 'ec', curve: 'P-256' },
+    'server',
+    n(
+      Array.from({ length: 30 }, (_, i) => `host-${i}.example.com`),
+      ['::ffff:192.0.2.1', '2001:db8:0:1::1', '0.0.0.0'],
+      ['https://x.example/a'],
+    ),
+  ],
+  // Non-ASCII URIs are left to the ASN.1 encoder.
+  [
+    'p256-non-ascii-uri',
+    { kind: 'ec', curve: 'P-256' },
+    'mtls',
+    n(['u.example.com'], [], ['https://例え.example/パス']),
+  ],
 ];
 
 describe.each<CaKeyAlgorithm>(['ecdsa-p256', 'ecdsa-p384', 'rsa-2048'])('fast path = generator, CA %s', (alg) => {

@@ -32,6 +32,17 @@ export function ipFromOctets(octets: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** The 4 or 16 octets of an address in the text normalizeIp produces (RFC 5280 §4.2.1.6 iPAddress). */
+export function ipToOctets(canonical: string): Uint8Array {
+  if (isIPv4(canonical)) return Uint8Array.from(canonical.split('.').map(Number));
+  const out = new Uint8Array(16);
+  parseIpv6(canonical).forEach((group, i) => {
+    out[2 * i] = group >> 8;
+    out[2 * i + 1] = group & 0xff;
+  });
+  return out;
+}
+
 function parseIpv6(value: string): number[] {
   let text = value.toLowerCase();
   // An embedded IPv4 suffix (RFC 4291 §2.2 form 3) becomes two hex groups.

@@ -1,7 +1,7 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn from '@peculiar/asn1-x509';
-import { importSpki } from './spki';
+import { importSpki, importSpkiDer } from './spki';
 import { makeTestKey, TestKeySpec } from './spec-helpers';
 
 const parse = (der: Uint8Array): asn.SubjectPublicKeyInfo => AsnConvert.parse(der, asn.SubjectPublicKeyInfo);
@@ -55,5 +55,32 @@ describe('importSpki', () => {
     }
     // Whatever OpenSSL decides, the JWK shortcut was not taken: it would have dropped the parameters.
     if (key) expect(Buffer.from(AsnConvert.serialize(spki)).includes(Buffer.of(0x05, 0x00))).toBe(true);
+  });
+});
+
+describe('importSpkiDer (strict DER in, as received)', () => {
+  const rsaE3 = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey;
+  it.each<[string, Uint8Array]>([
+    ['p256 (JWK)', makeTestKey({ kind: 'ec', curve: 'P-256' }).spkiDer],
+    ['p384 (JWK)', makeTestKey({ kind: 'ec', curve: 'P-384' }).spkiDer],
+    ['ed25519 (JWK)', makeTestKey({ kind: 'ed25519' }).spkiDer],
+    ['rsa-2048 (JWK)', makeTestKey({ kind: 'rsa', bits: 2048 }).spkiDer],
+    ['rsa-3072 (JWK)', makeTestKey({ kind: 'rsa', bits: 3072 }).spkiDer],
+    ['rsa-1024 (DER: outside the policy)', makeTestKey({ kind: 'rsa', bits: 1024 }).spkiDer],
+    ['rsa e=3 (DER: outside the policy)', new Uint8Array(rsaE3.export({ type: 'spki', format: 'der' }))],
+    ['p521 (DER)', makeTestKey({ kind: 'ec', curve: 'P-521' }).spkiDer],
+    ['ed448 (DER)', makeTestKey({ kind: 'ed448' }).spkiDer],
+  ])('%s: same DER and key as importSpki', (_n, der) => {
+    const general = importSpki(parse(der));
+    const direct = importSpkiDer(der);
+    expect(Buffer.from(direct.der)).toEqual(Buffer.from(general.der));
+    expect(direct.key.equals(general.key)).toBe(true);
+    expect(direct.key.asymmetricKeyDetails).toEqual(general.key.asymmetricKeyDetails);
+  });
+
+  it('fail/point-not-on-the-curve', () => {
+    const der = new Uint8Array(makeTestKey({ kind: 'ec', curve: 'P-256' }).spkiDer);
+    der[der.length - 1] ^= 1;
+    expect(() => importSpkiDer(der)).toThrow();
   });
 });
