@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isIP } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import type { ValidationRecord, ValidationRequest, ValidationResult } from './contracts';
 import { unbracket, urlHost } from './ip';
 import { ValidationFailure, asResult, describeError, describeTlsError, quote } from './problem';
@@ -157,15 +157,19 @@ function fetchOnce(
       port,
       method: 'GET',
       path: `${url.pathname}${url.search}`,
-      // Keep-alive off: one connection per attempt, nothing pooled across validations.
-      agent: false,
       headers: { Host: hostHeader, 'User-Agent': USER_AGENT, Accept: '*/*', Connection: 'close' },
     };
     if (secure) {
+      // Keep-alive off: one connection per attempt, nothing pooled across validations.
+      options.agent = false;
       // Certificates are not checked on an https redirect target: control is proven by the body, not by PKI.
       options.rejectUnauthorized = false;
       const name = unbracket(url.hostname);
       if (!isIP(name)) options.servername = name;
+    } else {
+      // No agent at all: the request opens its own socket, which never enters a pool
+      // (one fresh connection per attempt), without building a throwaway Agent each time.
+      options.createConnection = openSocket;
     }
     const req = (secure ? https : http).request(options, (res) => {
       phase = 'response';
@@ -208,6 +212,10 @@ function fetchOnce(
     );
     req.end();
   });
+}
+
+function openSocket(options: http.ClientRequestArgs): Socket {
+  return connect({ host: options.host ?? undefined, port: Number(options.port) });
 }
 
 function transportFailure(err: Error, phase: string, where: string, url: URL): ValidationFailure {

@@ -1,3 +1,4 @@
+import * as dgram from 'node:dgram';
 import { reverseDnsName, ipToBytes } from './ip';
 import { DnsLookupError, NameResolver, parseResolverAddress } from './resolver';
 import { startChallTestSrv, type ChallTestSrv } from '@rotor/testing';
@@ -100,6 +101,14 @@ describe('NameResolver against pebble-challtestsrv', () => {
     expect(err.detail).toBe('DNS problem: no TXT records found for _acme-challenge.none.example.test');
   });
 
+  it('ok/changed-record-seen-by-next-lookup', async () => {
+    // One channel serves every lookup, but nothing is cached: a record changed between validations is seen.
+    await dns.addA('changing.example.test', ['127.0.0.3']);
+    await expect(resolver.resolveAddresses('changing.example.test')).resolves.toEqual(['127.0.0.3']);
+    await dns.addA('changing.example.test', ['127.0.0.4']); // challtestsrv adds to the set
+    await expect(resolver.resolveAddresses('changing.example.test')).resolves.toContain('127.0.0.4');
+  });
+
   it('fail/timeout', async () => {
     const silent = await silentUdpServer();
     try {
@@ -111,6 +120,50 @@ describe('NameResolver against pebble-challtestsrv', () => {
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       await silent.close();
+    }
+  });
+});
+
+/**
+ * A DNS server for one test: TXT queries for names starting "slow" are never
+ * answered, others get one TXT record "late" after delayMs.
+ */
+async function scriptedDns(delayMs: number): Promise<{ address: string; close: () => Promise<void> }> {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (query, peer) => {
+    let end = 12;
+    while (query[end] !== 0) end += query[end] + 1;
+    end += 5; // root label, QTYPE, QCLASS
+    if (query.toString('latin1', 13, 17) === 'slow') return;
+    const header = Buffer.from(query.subarray(0, 12));
+    header.writeUInt16BE(0x8180, 2); // response, RD+RA, NOERROR
+    header.writeUInt32BE(0x00010001, 4); // QDCOUNT 1, ANCOUNT 1
+    header.writeUInt32BE(0, 8);
+    const answer = Buffer.from([0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 0, 0, 5, 4, ...Buffer.from('late')]);
+    const reply = Buffer.concat([header, query.subarray(12, end), answer]);
+    setTimeout(() => socket.send(reply, peer.port, peer.address), delayMs);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  return {
+    address: `127.0.0.1:${socket.address().port}`,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+describe('NameResolver shared channel', () => {
+  it('ok/timeout-leaves-other-lookups-running', async () => {
+    // The slow lookup times out while another caller's lookup is still in flight on the same
+    // channel; cancelling the channel then would fail that other validation too.
+    const server = await scriptedDns(200);
+    try {
+      const resolver = new NameResolver({ dnsResolver: server.address, timeoutMs: 300 });
+      const slow = resolver.resolveTxt('slow.example.test').catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 200));
+      const other = resolver.resolveTxt('fast.example.test');
+      expect(((await slow) as DnsLookupError).failure).toBe('TIMEOUT');
+      await expect(other).resolves.toEqual([['late']]);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -64,8 +64,12 @@ const FAILURES: Record<string, DnsFailure> = {
   ECANCELLED: 'TIMEOUT',
 };
 
+function failureOf(code: string | undefined): DnsFailure {
+  return (code && FAILURES[code]) || 'ERROR';
+}
+
 function lookupError(code: string | undefined, name: string, type: DnsRecordType): DnsLookupError {
-  const failure = (code && FAILURES[code]) || 'ERROR';
+  const failure = failureOf(code);
   const what = `looking up ${type} for ${name}`;
   const detail: Record<DnsFailure, string> = {
     NXDOMAIN: `DNS problem: NXDOMAIN ${what} - check that a DNS record exists for this domain`,
@@ -78,64 +82,92 @@ function lookupError(code: string | undefined, name: string, type: DnsRecordType
   return new DnsLookupError(failure, name, type, detail[failure]);
 }
 
+/** One lookup's outcome: the records, or the c-ares error code (failures are data here, not exceptions). */
+type Answer<T> = { records: T; code?: undefined } | { records?: undefined; code: string | undefined };
+
 /**
- * The one way the validators look names up. A fresh node:dns Resolver per
- * query keeps a timeout's cancel() from aborting other validations' queries,
- * and it never falls back to /etc/hosts: validation must see what the
- * configured DNS says (RFC 8555 §8.3, §8.4 resolve through DNS).
+ * The one way the validators look names up. It never falls back to
+ * /etc/hosts: validation must see what the configured DNS says (RFC 8555
+ * §8.3, §8.4 resolve through DNS). Nothing is cached here (node disables the
+ * c-ares query cache), so a changed record is seen by the next validation.
+ *
+ * One node:dns Resolver (one c-ares channel) serves every lookup: creating a
+ * channel per query cost more CPU than the query itself. c-ares still closes
+ * its UDP socket once no query is outstanding, so sequential validations do
+ * not share a source port. A timed-out query must not cancel() the channel
+ * while other callers still wait on it, so the channel is only cancelled when
+ * every query left on it has been given up on; otherwise c-ares' own
+ * timeout/tries (set below) ends the abandoned query.
  */
 export class NameResolver {
-  private readonly servers?: string[];
+  private readonly channel: Resolver;
   private readonly timeoutMs: number;
+  /** Queries on the channel whose caller is still waiting for them. */
+  private waiting = 0;
 
   constructor(options: NameResolverOptions = {}) {
-    this.servers = options.dnsResolver ? [parseResolverAddress(options.dnsResolver)] : undefined;
     this.timeoutMs = Math.max(1, options.timeoutMs ?? 10_000);
+    // Two tries inside the budget; the timer in lookup() still bounds c-ares' backoff.
+    this.channel = new Resolver({ timeout: Math.max(50, Math.floor(this.timeoutMs / 2)), tries: 2 });
+    if (options.dnsResolver) this.channel.setServers([parseResolverAddress(options.dnsResolver)]);
   }
 
   /** A then AAAA addresses (IPv4 first); an IP literal is returned as-is without a lookup. */
   async resolveAddresses(name: string): Promise<string[]> {
     const host = unbracket(name);
     if (isIP(host)) return [host];
-    const [a, aaaa] = await Promise.allSettled([this.query(host, 'A'), this.query(host, 'AAAA')]);
-    const addresses = [a, aaaa].flatMap((r) => (r.status === 'fulfilled' ? (r.value as string[]) : []));
-    if (addresses.length > 0) return addresses;
-    const errors = [a, aaaa].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    const lookups = errors.filter((e): e is DnsLookupError => e instanceof DnsLookupError);
-    if (lookups.length < errors.length) throw errors.find((e) => !(e instanceof DnsLookupError));
-    // Report a real fault (SERVFAIL, timeout) before "no such name" before "no records".
-    const serious = lookups.find((e) => e.failure !== 'NXDOMAIN' && e.failure !== 'NODATA');
-    const nxdomain = lookups.find((e) => e.failure === 'NXDOMAIN');
-    if (serious ?? nxdomain) throw serious ?? nxdomain;
+    // Both families are asked at once (RFC 8555 §8.3: the normal resolution, IPv6 included).
+    const [a, aaaa] = await Promise.all([this.lookup(host, 'A'), this.lookup(host, 'AAAA')]);
+    const v4 = a.records ?? [];
+    const v6 = aaaa.records ?? [];
+    if (v4.length + v6.length > 0) return v6.length === 0 ? v4 : v4.concat(v6);
+    // No address: only now is the failure worth an error object. A real fault
+    // (SERVFAIL, timeout) is reported before "no such name" before "no records".
+    const failed = [
+      { type: 'A' as const, answer: a },
+      { type: 'AAAA' as const, answer: aaaa },
+    ].filter(({ answer }) => answer.records === undefined);
+    const serious = failed.find(({ answer }) => !['NXDOMAIN', 'NODATA'].includes(failureOf(answer.code)));
+    const reported = serious ?? failed.find(({ answer }) => failureOf(answer.code) === 'NXDOMAIN');
+    if (reported) throw lookupError(reported.answer.code, host, reported.type);
     throw new DnsLookupError('NODATA', host, 'A', `DNS problem: no valid A or AAAA records found for ${host}`);
   }
 
   /** TXT records, each as its character-string chunks (RFC 1035 §3.3.14). */
   async resolveTxt(name: string): Promise<string[][]> {
-    return (await this.query(name, 'TXT')) as string[][];
+    const answer = await this.lookup(name, 'TXT');
+    if (answer.records) return answer.records;
+    throw lookupError(answer.code, name, 'TXT');
   }
 
-  private async query(name: string, type: DnsRecordType): Promise<string[] | string[][]> {
-    // Two tries inside the budget; the timer below still bounds c-ares' backoff.
-    const resolver = new Resolver({ timeout: Math.max(50, Math.floor(this.timeoutMs / 2)), tries: 2 });
-    if (this.servers) resolver.setServers(this.servers);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        resolver.cancel();
-        reject(lookupError('ETIMEOUT', name, type));
+  private lookup(name: string, type: 'A' | 'AAAA'): Promise<Answer<string[]>>;
+  private lookup(name: string, type: 'TXT'): Promise<Answer<string[][]>>;
+  private lookup(name: string, type: DnsRecordType): Promise<Answer<string[] | string[][]>> {
+    const pending =
+      type === 'TXT'
+        ? this.channel.resolveTxt(name)
+        : type === 'A'
+          ? this.channel.resolve4(name)
+          : this.channel.resolve6(name);
+    this.waiting++;
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (answer: Answer<string[] | string[][]>): void => {
+        if (settled) return;
+        settled = true;
+        this.waiting--;
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      const timer = setTimeout(() => {
+        settle({ code: 'ETIMEOUT' });
+        // Safe only when no other caller waits on the channel: cancel() aborts every query on it.
+        if (this.waiting === 0) this.channel.cancel();
       }, this.timeoutMs);
+      pending.then(
+        (records) => settle({ records }),
+        (err: NodeJS.ErrnoException) => settle({ code: err?.code }),
+      );
     });
-    const lookup =
-      type === 'TXT' ? resolver.resolveTxt(name) : type === 'A' ? resolver.resolve4(name) : resolver.resolve6(name);
-    try {
-      return await Promise.race([lookup, timeout]);
-    } catch (err) {
-      if (err instanceof DnsLookupError) throw err;
-      throw lookupError((err as NodeJS.ErrnoException).code, name, type);
-    } finally {
-      clearTimeout(timer);
-      lookup.catch(() => undefined);
-    }
   }
 }
