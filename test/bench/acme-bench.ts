@@ -37,6 +37,28 @@ import {
   startRotor,
 } from './acme-bench-servers';
 import { Ratio, RunResult, TargetSummary, percentile, ratio, renderMarkdown, summarise } from './acme-bench-report';
+import { Floor, floorMsPerIssuance, measureFloor } from './acme-floor';
+
+/** The floor section: what bare node:https and node:crypto alone cost for each Rotor's request count. */
+function renderFloor(floor: Floor, summaries: TargetSummary[], pebble: TargetSummary): string {
+  const lines = [
+    '',
+    `Node.js floor on this machine (same run): keep-alive HTTPS request on bare node:https ${floor.httpsRequestUs.toFixed(0)} µs CPU, ` +
+      `ES256 JWS check ${floor.es256VerifyUs.toFixed(0)} µs, CSR key import + check ${floor.csrKeyImportAndVerifyUs.toFixed(0)} µs ` +
+      '(no database, validation, signing or ACME logic counted).',
+    '',
+    '| server | requests/issuance | floor ms/issuance | floor / Pebble CPU | measured / floor |',
+    '|---|---:|---:|---:|---:|',
+  ];
+  for (const s of summaries.slice(1)) {
+    const ms = floorMsPerIssuance(floor, s.median.requestsPerIssuance);
+    lines.push(
+      `| ${s.target} | ${s.median.requestsPerIssuance.toFixed(1)} | ${ms.toFixed(2)} | ` +
+        `${(ms / pebble.median.serverCpuMsPerIssuance).toFixed(2)}× | ${(s.median.serverCpuMsPerIssuance / ms).toFixed(2)}× |`,
+    );
+  }
+  return lines.join('\n');
+}
 
 interface Options {
   n: number;
@@ -327,7 +349,9 @@ async function main(): Promise<void> {
         );
       }
     }
-    report(options, targets, runs, (performance.now() - started) / 1000);
+    log('measuring the Node.js floor (bare node:https request, ES256 check, CSR key import)');
+    const floor = await measureFloor(workDir);
+    report(options, targets, runs, floor, (performance.now() - started) / 1000);
   } finally {
     await responder.stop().catch(() => undefined);
     await dns?.stop();
@@ -338,7 +362,13 @@ async function main(): Promise<void> {
   }
 }
 
-function report(options: Options, targets: Target[], runs: Map<Target, RunResult[]>, seconds: number): void {
+function report(
+  options: Options,
+  targets: Target[],
+  runs: Map<Target, RunResult[]>,
+  floor: Floor,
+  seconds: number,
+): void {
   const summaries: TargetSummary[] = targets.map((t) =>
     t === 'pebble'
       ? summarise(t, `Pebble ${pebbleVersion()}`, 'in-memory', runs.get(t) as RunResult[])
@@ -361,6 +391,7 @@ function report(options: Options, targets: Target[], runs: Map<Target, RunResult
     `Pebble env: ${envText(PEBBLE_BENCH_ENV)}.`,
   ];
   process.stdout.write(renderMarkdown(header, summaries, ratios) + '\n');
+  process.stdout.write(renderFloor(floor, summaries, pebble) + '\n');
   const json = JSON.stringify({
     benchmark: 'acme-issuance',
     options: { ...options, json: undefined },
@@ -369,6 +400,7 @@ function report(options: Options, targets: Target[], runs: Map<Target, RunResult
     env: { rotor: ROTOR_BENCH_ENV, pebble: PEBBLE_BENCH_ENV },
     results: summaries,
     ratios,
+    floor,
   });
   if (options.json) writeFileSync(options.json, json + '\n');
   else process.stdout.write(json + '\n');
