@@ -1,7 +1,6 @@
 import type { Account, AccountRepository } from '@rotor/acme';
-import { DataSource, Repository } from 'typeorm';
-import { AccountRow } from '../entities/acme.entities';
-import { fromJson } from '../entities/columns';
+import type { DataSource } from 'typeorm';
+import { fromJson, msParam } from '../entities/columns';
 import { bool, num, Sql } from '../sql';
 
 type RawAccount = Record<'id' | 'status' | 'jwk' | 'thumbprint' | 'contact' | 'eab_key_id', string | null> & {
@@ -23,21 +22,27 @@ const toDomain = (row: RawAccount): Account => ({
 const SELECT =
   'SELECT id, status, jwk, thumbprint, contact, terms_of_service_agreed, eab_key_id, created_at FROM accounts';
 
+const INSERT =
+  'INSERT INTO accounts (id, status, jwk, thumbprint, contact, terms_of_service_agreed, eab_key_id, created_at) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+
 export class TypeOrmAccountRepository implements AccountRepository {
-  private readonly rows: Repository<AccountRow>;
   private readonly sql: Sql;
   constructor(dataSource: DataSource) {
-    this.rows = dataSource.getRepository(AccountRow);
     this.sql = new Sql(dataSource);
   }
 
   async insert(account: Account): Promise<void> {
-    await this.rows.insert({
-      ...account,
-      jwk: JSON.stringify(account.jwk),
-      contact: JSON.stringify(account.contact),
-      eabKeyId: account.eabKeyId ?? null,
-    });
+    await this.sql.run(INSERT, [
+      account.id,
+      account.status,
+      JSON.stringify(account.jwk),
+      account.thumbprint,
+      JSON.stringify(account.contact),
+      account.termsOfServiceAgreed,
+      account.eabKeyId ?? null,
+      msParam(account.createdAt),
+    ]);
   }
 
   async byId(id: string): Promise<Account | null> {
@@ -51,14 +56,19 @@ export class TypeOrmAccountRepository implements AccountRepository {
   }
 
   async update(id: string, patch: Partial<Pick<Account, 'contact' | 'status' | 'jwk' | 'thumbprint'>>): Promise<void> {
-    const { jwk, contact, ...plain } = patch;
-    await this.rows.update(
-      { id },
-      {
-        ...plain,
-        ...(jwk && { jwk: JSON.stringify(jwk) }),
-        ...(contact && { contact: JSON.stringify(contact) }),
-      },
+    // Only the fields the patch sets; COALESCE keeps the others.
+    const { jwk, contact, status, thumbprint } = patch;
+    if (!jwk && !contact && status === undefined && thumbprint === undefined) return;
+    await this.sql.run(
+      'UPDATE accounts SET status = COALESCE(?, status), jwk = COALESCE(?, jwk), ' +
+        'thumbprint = COALESCE(?, thumbprint), contact = COALESCE(?, contact) WHERE id = ?',
+      [
+        status ?? null,
+        jwk ? JSON.stringify(jwk) : null,
+        thumbprint ?? null,
+        contact ? JSON.stringify(contact) : null,
+        id,
+      ],
     );
   }
 }

@@ -206,6 +206,8 @@ const toRecord = (row: StateRow): AlertRecord => ({
 });
 
 const CHUNK = 500;
+// Named columns, not *: a PostgreSQL prepared statement must keep its result shape across migrations.
+const SELECT_ALERTS = 'SELECT id, kind, severity, subject_id, summary, first_seen, last_seen, resolved_at FROM alerts';
 
 /**
  * The `alerts` table: when each alert opened, was last seen and resolved.
@@ -219,7 +221,7 @@ export class SqlAlertStateRepository implements AlertStateRepository {
   }
 
   async open(): Promise<AlertRecord[]> {
-    return (await this.sql.rows<StateRow>('SELECT * FROM alerts WHERE resolved_at IS NULL', [])).map(toRecord);
+    return (await this.sql.rows<StateRow>(`${SELECT_ALERTS} WHERE resolved_at IS NULL`, [])).map(toRecord);
   }
 
   async record(alert: Alert, now: number): Promise<AlertTransition> {
@@ -281,10 +283,10 @@ export class SqlAlertStateRepository implements AlertStateRepository {
   /** Recently resolved alerts (history), newest first. */
   async resolvedSince(since: number, limit = 100): Promise<AlertRecord[]> {
     return (
-      await this.sql.rows<StateRow>(
-        `SELECT * FROM alerts WHERE resolved_at >= ? ORDER BY resolved_at DESC LIMIT ${Math.max(1, Math.min(limit, 1000))}`,
-        [since],
-      )
+      await this.sql.rows<StateRow>(`${SELECT_ALERTS} WHERE resolved_at >= ? ORDER BY resolved_at DESC LIMIT ?`, [
+        since,
+        Math.max(1, Math.min(limit, 1000)),
+      ])
     ).map(toRecord);
   }
 }

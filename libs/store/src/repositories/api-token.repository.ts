@@ -24,6 +24,9 @@ const toRecord = (row: Row): ApiTokenRecord => ({
   lastUsedAt: num(row.last_used_at),
 });
 
+// Named columns, not *: a PostgreSQL prepared statement must keep its result shape across migrations.
+const SELECT = 'SELECT id, name, digest, scopes, created_at, expires_at, revoked_at, last_used_at FROM api_tokens';
+
 export class SqlApiTokenRepository implements ApiTokenRepository {
   private readonly sql: Sql;
   constructor(dataSource: DataSource) {
@@ -48,12 +51,12 @@ export class SqlApiTokenRepository implements ApiTokenRepository {
   }
 
   async byDigest(digest: string): Promise<ApiTokenRecord | null> {
-    const row = await this.sql.one<Row>('SELECT * FROM api_tokens WHERE digest = ?', [digest]);
+    const row = await this.sql.one<Row>(`${SELECT} WHERE digest = ?`, [digest]);
     return row ? toRecord(row) : null;
   }
 
   async list(): Promise<ApiTokenRecord[]> {
-    return (await this.sql.rows<Row>('SELECT * FROM api_tokens ORDER BY created_at, id', [])).map(toRecord);
+    return (await this.sql.rows<Row>(`${SELECT} ORDER BY created_at, id`, [])).map(toRecord);
   }
 
   async revoke(idOrName: string, at: number): Promise<boolean> {

@@ -1,7 +1,6 @@
 import type { CertificateRepository, IssuedCertificateRecord } from '@rotor/acme';
-import { DataSource, Repository } from 'typeorm';
-import { CertificateRow } from '../entities/acme.entities';
-import { fromJson } from '../entities/columns';
+import type { DataSource } from 'typeorm';
+import { fromJson, msParam } from '../entities/columns';
 import { num, Sql } from '../sql';
 
 type RawCertificate = Record<
@@ -50,60 +49,74 @@ const toDomain = (row: RawCertificate): IssuedCertificateRecord => ({
   createdAt: num(row.created_at) as number,
 });
 
+const INSERT =
+  'INSERT INTO certificates (id, account_id, order_id, chain_pem, identifiers, not_before, not_after, status, ' +
+  'revoked_at, revocation_reason, spki_sha256, fingerprint_sha256, key_type, profile, subject, issuer, replaces, ' +
+  'replaced_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+const msOrNull = (value: number | undefined): string | null => (value === undefined ? null : msParam(value));
+
 export class TypeOrmCertificateRepository implements CertificateRepository {
-  private readonly rows: Repository<CertificateRow>;
   private readonly sql: Sql;
   constructor(dataSource: DataSource) {
-    this.rows = dataSource.getRepository(CertificateRow);
     this.sql = new Sql(dataSource);
   }
 
   async insert(record: IssuedCertificateRecord): Promise<void> {
-    await this.rows.insert({
-      ...record,
-      identifiers: JSON.stringify(record.identifiers),
-      accountId: record.accountId || null,
-      orderId: record.orderId || null,
-      revokedAt: record.revokedAt ?? null,
-      revocationReason: record.revocationReason ?? null,
-      replaces: record.replaces ?? null,
-      replacedBy: record.replacedBy ?? null,
-    });
+    await this.sql.run(INSERT, [
+      record.id,
+      record.accountId || null,
+      record.orderId || null,
+      record.chainPem,
+      JSON.stringify(record.identifiers),
+      msParam(record.notBefore),
+      msParam(record.notAfter),
+      record.status,
+      msOrNull(record.revokedAt),
+      record.revocationReason ?? null,
+      record.spkiSha256,
+      record.fingerprintSha256,
+      record.keyType,
+      record.profile,
+      record.subject,
+      record.issuer,
+      record.replaces ?? null,
+      record.replacedBy ?? null,
+      msParam(record.createdAt),
+    ]);
   }
 
   async byId(serialHex: string): Promise<IssuedCertificateRecord | null> {
-    // Every certificate download reads one: plain SQL, not TypeORM's query builder and hydration.
+    // Every certificate download reads one.
     const row = await this.sql.one<RawCertificate>(`${SELECT} WHERE id = ?`, [serialHex]);
     return row ? toDomain(row) : null;
   }
 
   async revoke(serialHex: string, reason: number, at: number): Promise<boolean> {
-    const result = await this.rows.update(
-      { id: serialHex, status: 'valid' },
-      { status: 'revoked', revokedAt: at, revocationReason: reason },
+    const changed = await this.sql.run(
+      "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE id = ? AND status = 'valid'",
+      [msParam(at), reason, serialHex],
     );
-    return (result.affected ?? 0) > 0;
+    return changed > 0;
   }
 
   async markReplaced(serialHex: string, bySerialHex: string): Promise<boolean> {
-    const result = await this.rows
-      .createQueryBuilder()
-      .update()
-      .set({ replacedBy: bySerialHex })
-      .where('id = :id AND replaced_by IS NULL', { id: serialHex })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    const changed = await this.sql.run('UPDATE certificates SET replaced_by = ? WHERE id = ? AND replaced_by IS NULL', [
+      bySerialHex,
+      serialHex,
+    ]);
+    return changed > 0;
   }
 
   async listRevoked(): Promise<Pick<IssuedCertificateRecord, 'id' | 'revokedAt' | 'revocationReason'>[]> {
-    const rows = await this.rows.find({
-      select: { id: true, revokedAt: true, revocationReason: true },
-      where: { status: 'revoked' },
-    });
+    const rows = await this.sql.rows<Pick<RawCertificate, 'id' | 'revoked_at' | 'revocation_reason'>>(
+      "SELECT id, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked'",
+      [],
+    );
     return rows.map((r) => ({
-      id: r.id,
-      revokedAt: r.revokedAt ?? undefined,
-      revocationReason: r.revocationReason ?? 0,
+      id: r.id as string,
+      revokedAt: num(r.revoked_at),
+      revocationReason: num(r.revocation_reason) ?? 0,
     }));
   }
 }

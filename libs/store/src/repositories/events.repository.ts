@@ -11,22 +11,13 @@ import type {
 } from '@rotor/lifecycle';
 import type { KeySealer } from '@rotor/pki';
 import type { DataSource } from 'typeorm';
-import { dialectOf } from '../data-source';
 import { Sql, num } from '../sql';
-
-/** "?" → "$n" on PostgreSQL (for statements run inside a transaction's own connection). */
-function positional(sql: string, postgres: boolean): string {
-  let n = 0;
-  return postgres ? sql.replace(/\?/g, () => `$${++n}`) : sql;
-}
 
 /** The event log: every lifecycle event, with one pending delivery per matching webhook. */
 export class SqlEventLog implements EventLog {
   private readonly sql: Sql;
-  private readonly postgres: boolean;
-  constructor(private readonly dataSource: DataSource) {
+  constructor(dataSource: DataSource) {
     this.sql = new Sql(dataSource);
-    this.postgres = dialectOf(dataSource) === 'postgres';
   }
 
   async append(event: StoredEvent, webhookIds: string[]): Promise<string[]> {
@@ -40,18 +31,15 @@ export class SqlEventLog implements EventLog {
     const ids = webhookIds.map(() => randomUUID());
     const values = ids.map(() => `(?, ?, ?, 'pending', 0, ?, ?, ?)`).join(', ');
     const params = ids.flatMap((id, i) => [id, webhookIds[i], event.id, now, now, now]);
-    // One transaction: a delivery never points at a missing event, and an event never misses its deliveries.
-    await this.dataSource.transaction(async (tx) => {
-      await tx.query(positional(insertEvent, this.postgres), eventParams);
-      await tx.query(
-        positional(
-          `INSERT INTO webhook_deliveries (id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
+    // Together: a delivery never points at a missing event, and an event never misses its deliveries.
+    await this.sql.writeTogether([
+      { sql: insertEvent, params: eventParams },
+      {
+        sql: `INSERT INTO webhook_deliveries (id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
            VALUES ${values}`,
-          this.postgres,
-        ),
         params,
-      );
-    });
+      },
+    ]);
     return ids;
   }
 

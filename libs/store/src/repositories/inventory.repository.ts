@@ -9,7 +9,7 @@ import type {
 } from '@rotor/lifecycle';
 import { decodeCursor, encodeCursor, indexedNames, normalizeSanFilter, sanKey } from '@rotor/lifecycle';
 import type { DataSource } from 'typeorm';
-import { num, Sql } from '../sql';
+import { num, Sql, type Statement } from '../sql';
 
 const COLUMNS = [
   'id',
@@ -86,37 +86,42 @@ export class SqlInventoryRepository implements InventoryRepository {
   }
 
   async upsert(record: InventoryRecord): Promise<{ inserted: boolean }> {
-    // Names first: without the row they match nothing, so a crash in between leaves no visible half-record.
+    // The names and the row land together (one statement on PostgreSQL, one transaction on SQLite).
     const names = indexedNames(record.sans);
+    const statements: Statement[] = [];
     if (names.length) {
-      await this.sql.rows(
-        `INSERT INTO inventory_names (name, inventory_id) VALUES ${names.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
-        names.flatMap((name) => [name, record.id]),
-      );
+      statements.push({
+        sql: `INSERT INTO inventory_names (name, inventory_id) VALUES ${Sql.tuples(names.length, 2)} ON CONFLICT DO NOTHING`,
+        params: names.flatMap((name) => [name, record.id]),
+      });
     }
-    const inserted = await this.sql.rows(INSERT, [
-      record.id,
-      record.serial,
-      record.subject,
-      record.issuer,
-      JSON.stringify(record.sans),
-      sanKeyDigest(sanKey(record.sans)),
-      record.notBefore,
-      record.notAfter,
-      record.keyType,
-      record.profile ?? null,
-      record.source,
-      record.owner?.kind ?? null,
-      record.owner?.id ?? null,
-      record.state,
-      record.revokedAt ?? null,
-      record.replaces ?? null,
-      record.replacedBy ?? null,
-      JSON.stringify(record.endpoints),
-      record.pem,
-      record.createdAt,
-      record.updatedAt,
-    ]);
+    statements.push({
+      sql: INSERT,
+      params: [
+        record.id,
+        record.serial,
+        record.subject,
+        record.issuer,
+        JSON.stringify(record.sans),
+        sanKeyDigest(sanKey(record.sans)),
+        record.notBefore,
+        record.notAfter,
+        record.keyType,
+        record.profile ?? null,
+        record.source,
+        record.owner?.kind ?? null,
+        record.owner?.id ?? null,
+        record.state,
+        record.revokedAt ?? null,
+        record.replaces ?? null,
+        record.replacedBy ?? null,
+        JSON.stringify(record.endpoints),
+        record.pem,
+        record.createdAt,
+        record.updatedAt,
+      ],
+    });
+    const inserted = await this.sql.writeTogether(statements);
     if (inserted.length) return { inserted: true };
     if (record.endpoints.length) await this.mergeEndpoints(record.id, record.endpoints, record.updatedAt);
     return { inserted: false };
@@ -198,8 +203,10 @@ export class SqlInventoryRepository implements InventoryRepository {
   ): Promise<string[]> {
     // "Older" is a strict total order — notAfter, then recording time, then id — so two certificates can never
     // supersede each other, whatever the interleaving (same-second issuances share a notAfter).
+    // SQLite, without statistics, would rather range-scan idx_inventory_state_expiry (every active certificate
+    // expiring before `before`: nearly all of them) than look up the owner's names; it is told which index to use.
     const rows = await this.sql.rows<{ id: string }>(
-      `UPDATE inventory SET state = 'superseded', replaced_by = ?, updated_at = ?
+      `UPDATE inventory${this.sql.postgres ? '' : ' INDEXED BY idx_inventory_owner_names'} SET state = 'superseded', replaced_by = ?, updated_at = ?
        WHERE owner_id = ? AND san_key = ? AND owner_kind = ? AND state = 'active' AND id <> ? AND not_after <= ?
          AND (not_after, created_at, id) < (?, ?, ?)
        RETURNING id`,

@@ -11,7 +11,6 @@ import type {
 } from '@rotor/lifecycle';
 import { specText } from '@rotor/lifecycle';
 import type { DataSource } from 'typeorm';
-import { dialectOf } from '../data-source';
 import { num, Sql } from '../sql';
 
 const COLUMNS = [
@@ -68,18 +67,15 @@ const ADVANCE = `UPDATE managed_certificates SET generation = generation + 1, cu
 /**
  * Managed certificates and the renewal log in parameterised SQL (the sweep
  * and every renewal run these on each replica). The renewal commit is one
- * transaction: on PostgreSQL on its own pooled connection; on SQLite as one
- * synchronous better-sqlite3 transaction, so no other query of this process
- * can slip in between its statements (all of them share the one connection).
+ * transaction (Sql.batch): on PostgreSQL on its own pooled connection; on
+ * SQLite synchronous, so no other query of this process can slip in between
+ * its statements (all of them share the one connection).
  */
 export class SqlManagedCertificateRepository implements ManagedCertificateRepository {
   private readonly sql: Sql;
-  private readonly postgres: boolean;
-  private sqliteCommit?: { db: SqliteDatabase; run: (renewal: unknown[], advance: unknown[]) => void };
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(dataSource: DataSource) {
     this.sql = new Sql(dataSource);
-    this.postgres = dialectOf(dataSource) === 'postgres';
   }
 
   async insert(m: ManagedCertificate): Promise<boolean> {
@@ -193,48 +189,11 @@ export class SqlManagedCertificateRepository implements ManagedCertificateReposi
   async commitRenewal(c: RenewalCommit): Promise<boolean> {
     const renewal = [c.id, c.generation, c.inventoryId, c.previousId ?? null, c.now, c.durationMs];
     const advance = [c.inventoryId, c.keySealed, c.specText, c.nextRenewalAt, c.now, c.now, c.now, c.id, c.generation];
-    return this.postgres ? this.commitOnPostgres(renewal, advance) : this.commitOnSqlite(renewal, advance);
-  }
-
-  private async commitOnPostgres(renewal: unknown[], advance: unknown[]): Promise<boolean> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const inserted = (await runner.query(dollars(INSERT_RENEWAL), renewal, true)).records as Row[];
-      const advanced = inserted.length ? ((await runner.query(dollars(ADVANCE), advance, true)).records as Row[]) : [];
-      if (advanced.length) {
-        await runner.commitTransaction();
-        return true;
-      }
-      await runner.rollbackTransaction();
-      return false;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
-  }
-
-  private async commitOnSqlite(renewal: unknown[], advance: unknown[]): Promise<boolean> {
-    const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
-    if (this.sqliteCommit?.db !== db) {
-      const insert = db.prepare(INSERT_RENEWAL);
-      const update = db.prepare(ADVANCE);
-      const run = db.transaction((r: unknown[], a: unknown[]) => {
-        if (!insert.get(...r)) throw LOST;
-        if (!update.get(...a)) throw LOST;
-      });
-      this.sqliteCommit = { db, run };
-    }
-    try {
-      this.sqliteCommit.run(renewal, advance);
-      return true;
-    } catch (error) {
-      if (error === LOST) return false;
-      throw error;
-    }
+    const committed = await this.sql.batch([
+      { sql: INSERT_RENEWAL, params: renewal, required: true },
+      { sql: ADVANCE, params: advance, required: true },
+    ]);
+    return committed !== null;
   }
 
   async recordFailure(f: RenewalFailure): Promise<number | null> {
@@ -263,17 +222,4 @@ export class SqlManagedCertificateRepository implements ManagedCertificateReposi
       durationMs: num(r.duration_ms) as number,
     }));
   }
-}
-
-/** The slice of better-sqlite3 the commit uses. */
-interface SqliteDatabase {
-  prepare(sql: string): { get(...params: unknown[]): unknown };
-  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
-}
-
-const LOST = new Error('renewal lost the race');
-
-function dollars(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
 }

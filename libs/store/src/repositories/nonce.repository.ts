@@ -1,6 +1,6 @@
 import type { NonceRepository } from '@rotor/acme';
-import { DataSource, LessThan, Repository } from 'typeorm';
-import { NonceRow } from '../entities/acme.entities';
+import type { DataSource } from 'typeorm';
+import { msParam } from '../entities/columns';
 import { Sql } from '../sql';
 
 /**
@@ -8,27 +8,26 @@ import { Sql } from '../sql';
  * issued (RFC 8555 §6.5); the DELETE is the single-use guarantee.
  */
 export class TypeOrmNonceRepository implements NonceRepository {
-  private readonly rows: Repository<NonceRow>;
   private readonly sql: Sql;
   constructor(dataSource: DataSource) {
-    this.rows = dataSource.getRepository(NonceRow);
     this.sql = new Sql(dataSource);
   }
 
+  /** One multi-row INSERT per batch (the nonce pool refills in batches of the same size). */
   async insertMany(values: string[], expires: number): Promise<void> {
-    await this.rows.insert(values.map((value) => ({ value, expires })));
+    if (!values.length) return;
+    const at = msParam(expires);
+    const params: unknown[] = [];
+    for (const value of values) params.push(value, at);
+    await this.sql.rows(`INSERT INTO nonces (value, expires) VALUES ${Sql.tuples(values.length, 2)}`, params);
   }
 
   async consume(value: string, now: number): Promise<boolean> {
-    const rows = await this.sql.rows('DELETE FROM nonces WHERE value = ? AND expires > ? RETURNING value', [
-      value,
-      now,
-    ]);
-    return rows.length > 0;
+    const row = await this.sql.one('DELETE FROM nonces WHERE value = ? AND expires > ? RETURNING value', [value, now]);
+    return row !== undefined;
   }
 
   async purgeExpired(now: number): Promise<number> {
-    const result = await this.rows.delete({ expires: LessThan(now) });
-    return result.affected ?? 0;
+    return this.sql.run('DELETE FROM nonces WHERE expires < ?', [now]);
   }
 }

@@ -1,8 +1,7 @@
 import type { NewOrderRecords, Order, OrderRepository, OrderStatus } from '@rotor/acme';
-import { DataSource, Repository } from 'typeorm';
-import { AuthorizationRow, ChallengeRow, OrderRow } from '../entities/acme.entities';
+import type { DataSource } from 'typeorm';
 import { fromJson, msParam, toJson } from '../entities/columns';
-import { num, Sql } from '../sql';
+import { num, Sql, type Statement } from '../sql';
 
 type RawOrder = Record<
   'id' | 'account_id' | 'status' | 'identifiers' | 'profile' | 'replaces' | 'error' | 'csr' | 'certificate_id',
@@ -31,44 +30,71 @@ const SELECT =
   'SELECT id, account_id, status, identifiers, expires, not_before, not_after, profile, replaces, error, csr, ' +
   'certificate_id, created_at, updated_at FROM orders';
 
+const INSERT_ORDER =
+  'INSERT INTO orders (id, account_id, status, identifiers, expires, not_before, not_after, profile, replaces, error, ' +
+  'csr, certificate_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_AUTHZ =
+  'INSERT INTO authorizations (id, account_id, order_id, identifier_type, identifier_value, wildcard, status, expires) VALUES';
+const INSERT_CHALLENGES = 'INSERT INTO challenges (id, authorization_id, type, token, status, validated, error) VALUES';
+
 export class TypeOrmOrderRepository implements OrderRepository {
-  private readonly rows: Repository<OrderRow>;
   private readonly sql: Sql;
-  constructor(private readonly dataSource: DataSource) {
-    this.rows = dataSource.getRepository(OrderRow);
+  constructor(dataSource: DataSource) {
     this.sql = new Sql(dataSource);
   }
 
+  /** The order, its authorizations and their challenges atomically: three INSERTs, one commit. */
   async insertWithAuthorizations({ order, authorizations }: NewOrderRecords): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
-      await tx.insert(OrderRow, {
-        ...order,
-        identifiers: JSON.stringify(order.identifiers),
-        notBefore: order.notBefore ?? null,
-        notAfter: order.notAfter ?? null,
-        replaces: order.replaces ?? null,
-        error: null,
-        csr: null,
-        certificateId: null,
+    const authzParams: unknown[] = [];
+    const challengeParams: unknown[] = [];
+    let challenges = 0;
+    for (const a of authorizations) {
+      authzParams.push(
+        a.id,
+        a.accountId,
+        a.orderId,
+        a.identifier.type,
+        a.identifier.value,
+        a.wildcard,
+        a.status,
+        msParam(a.expires),
+      );
+      for (const c of a.challenges) {
+        challengeParams.push(c.id, c.authorizationId, c.type, c.token, c.status, null, toJson(c.error));
+        challenges++;
+      }
+    }
+    const statements: Statement[] = [
+      {
+        sql: INSERT_ORDER,
+        params: [
+          order.id,
+          order.accountId,
+          order.status,
+          JSON.stringify(order.identifiers),
+          msParam(order.expires),
+          order.notBefore === undefined ? null : msParam(order.notBefore),
+          order.notAfter === undefined ? null : msParam(order.notAfter),
+          order.profile,
+          order.replaces ?? null,
+          null,
+          null,
+          null,
+          msParam(order.createdAt),
+          msParam(order.updatedAt),
+        ],
+      },
+    ];
+    if (authorizations.length) {
+      statements.push({
+        sql: `${INSERT_AUTHZ} ${Sql.tuples(authorizations.length, 8)}`,
+        params: authzParams,
       });
-      await tx.insert(
-        AuthorizationRow,
-        authorizations.map((a) => ({
-          id: a.id,
-          accountId: a.accountId,
-          orderId: a.orderId,
-          identifierType: a.identifier.type,
-          identifierValue: a.identifier.value,
-          wildcard: a.wildcard,
-          status: a.status,
-          expires: a.expires,
-        })),
-      );
-      await tx.insert(
-        ChallengeRow,
-        authorizations.flatMap((a) => a.challenges.map((c) => ({ ...c, validated: null, error: toJson(c.error) }))),
-      );
-    });
+    }
+    if (challenges) {
+      statements.push({ sql: `${INSERT_CHALLENGES} ${Sql.tuples(challenges, 7)}`, params: challengeParams });
+    }
+    await this.sql.writeTogether(statements);
   }
 
   async byId(id: string): Promise<Order | null> {
@@ -78,17 +104,13 @@ export class TypeOrmOrderRepository implements OrderRepository {
 
   /** RFC 8555 §7.1.2.1: the list SHOULD NOT include invalid (or expired) orders. */
   async listIdsByAccount(accountId: string, page: { after?: string; limit: number; now: number }): Promise<string[]> {
-    const query = this.rows
-      .createQueryBuilder('o')
-      .select('o.id', 'id')
-      .where('o.account_id = :accountId', { accountId })
-      .andWhere("(o.status = 'valid' OR (o.status IN ('pending', 'ready', 'processing') AND o.expires > :now))", {
-        now: msParam(page.now),
-      })
-      .orderBy('o.id', 'ASC')
-      .limit(page.limit);
-    if (page.after) query.andWhere('o.id > :after', { after: page.after });
-    const rows: { id: string }[] = await query.getRawMany();
+    const rows = await this.sql.rows<{ id: string }>(
+      "SELECT id FROM orders WHERE account_id = ? AND (status = 'valid' OR " +
+        "(status IN ('pending', 'ready', 'processing') AND expires > ?))" +
+        (page.after ? ' AND id > ?' : '') +
+        ' ORDER BY id ASC LIMIT ?',
+      page.after ? [accountId, msParam(page.now), page.after, page.limit] : [accountId, msParam(page.now), page.limit],
+    );
     return rows.map((r) => r.id);
   }
 
