@@ -169,6 +169,17 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (dialect) => {
     expect(await limits.take(key, 1, 3, NOW + 1600)).toBeGreaterThan(0);
   });
 
+  it('ok/token-bucket-takes-several-tokens-only-when-all-are-there', async () => {
+    const limits = new SqlRateLimitRepository(ds);
+    const key = `ip:${id()}`;
+    expect(await limits.take(key, 1, 10, NOW, 4)).toBe(0); // a new bucket starts full: 6 left
+    expect(await limits.take(key, 1, 10, NOW, 4)).toBe(0); // 2 left
+    expect(await limits.take(key, 1, 10, NOW, 4)).toBe(2); // 2 short at 1 token/s
+    expect(await limits.take(key, 1, 10, NOW, 2)).toBe(0); // the refused take changed nothing
+    expect(await limits.take(key, 1, 10, NOW, 1)).toBeGreaterThan(0);
+    expect(await limits.take(key, 1, 10, NOW + 3000, 3)).toBe(0); // refilled 3
+  });
+
   it('ok/certificate-revoke-and-replace-are-conditional', async () => {
     const certs = new TypeOrmCertificateRepository(ds);
     const serial = randomBytes(16).toString('hex');

@@ -93,8 +93,9 @@ export interface EabKeyRepository {
 
 export interface RateLimitRepository {
   /**
-   * Token bucket: refills `ratePerSecond` up to `burst`, then takes one token.
-   * Returns 0 when allowed, otherwise seconds until a token is available.
+   * Token bucket: refills `ratePerSecond` up to `burst`, then takes `count`
+   * tokens (default 1) only if that many are available. Returns 0 when taken,
+   * otherwise seconds until they would be.
    */
-  take(key: string, ratePerSecond: number, burst: number, now: number): Promise<number>;
+  take(key: string, ratePerSecond: number, burst: number, now: number, count?: number): Promise<number>;
 }

@@ -44,6 +44,7 @@ import type { DataSource } from 'typeorm';
 import { PkiCertificateIssuer } from './certificate-issuer';
 import { CrlService } from './crl.service';
 import { InMemoryRateLimits } from './in-memory-rate-limits';
+import { LeasedRateLimits } from './leased-rate-limits';
 import { NoncePool } from './nonce-pool';
 import { openCertificateAuthority } from './open-ca';
 import { JobValidationScheduler, createValidator } from './validation';
@@ -210,7 +211,10 @@ export async function createRuntime(config: RotorConfig, logger: Logger): Promis
       acme,
       verifier: new JwsVerifier(acme),
       // One process (SQLite) needs no shared buckets; replicas on PostgreSQL share them.
-      rateLimits: config.databaseUrl ? new SqlRateLimitRepository(dataSource) : new InMemoryRateLimits(),
+      // Shared buckets with replicas (taken in leases, see leased-rate-limits.ts); in-process on a single node.
+      rateLimits: config.databaseUrl
+        ? new LeasedRateLimits(new SqlRateLimitRepository(dataSource))
+        : new InMemoryRateLimits(),
       noncePool: new NoncePool(acme.nonces, acme.policy.nonceLifetimeMs),
       useCases,
       jobs,
