@@ -143,6 +143,27 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (dialect) => {
     expect(await orders.listIdsByAccount(a.id, { limit: 10, now: NOW + 7200e3 })).toEqual([]); // expired
   });
 
+  it('ok/account lookup redeems the nonce in the same call, whatever it finds', async () => {
+    const nonces = new TypeOrmNonceRepository(ds);
+    const accounts = new TypeOrmAccountRepository(ds);
+    const a = account();
+    await accounts.insert(a);
+    await nonces.insertMany(['redeem-0000000000001', 'redeem-0000000000002', 'redeem-0000000000003'], NOW + 1000);
+    const found = await accounts.byIdRedeemingNonce(a.id, 'redeem-0000000000001', NOW);
+    expect(found.nonceValid).toBe(true);
+    expect(found.account).toEqual(await accounts.byId(a.id));
+    expect(await accounts.byIdRedeemingNonce(a.id, 'redeem-0000000000001', NOW)).toEqual({
+      nonceValid: false,
+      account: found.account,
+    });
+    expect(await accounts.byIdRedeemingNonce('no-such-account', 'redeem-0000000000002', NOW)).toEqual({
+      nonceValid: true,
+      account: null,
+    });
+    expect(await nonces.consume('redeem-0000000000002', NOW)).toBe(false); // consumed even without an account
+    expect((await accounts.byIdRedeemingNonce(a.id, 'redeem-0000000000003', NOW + 1000)).nonceValid).toBe(false);
+  });
+
   it('ok/nonces-are-single-use-and-expire', async () => {
     const nonces = new TypeOrmNonceRepository(ds);
     await nonces.insertMany(['nonce-live-0000000001'], NOW + 1000);

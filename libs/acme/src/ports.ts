@@ -33,6 +33,12 @@ export interface NonceRepository {
 export interface AccountRepository {
   insert(account: Account): Promise<void>;
   byId(id: string): Promise<Account | null>;
+  /**
+   * NonceRepository.consume and byId together, for the JWS check of a "kid"
+   * request (RFC 8555 §6.2, §6.5): one round trip where the database allows it.
+   * The nonce is consumed whatever the account lookup finds.
+   */
+  byIdRedeemingNonce(id: string, nonce: string, now: number): Promise<{ nonceValid: boolean; account: Account | null }>;
   byThumbprint(thumbprint: string): Promise<Account | null>;
   update(id: string, patch: Partial<Pick<Account, 'contact' | 'status' | 'jwk' | 'thumbprint'>>): Promise<void>;
 }

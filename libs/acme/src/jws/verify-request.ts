@@ -91,18 +91,17 @@ export class JwsVerifier {
       throw Problems.malformed('JWS header "nonce" is not base64url');
     }
     if (!NONCE.test(header.nonce)) throw Problems.badNonce('JWS has an invalid anti-replay nonce');
-    if (!(await this.deps.nonces.consume(header.nonce, this.deps.clock.now()))) {
-      throw Problems.badNonce('JWS has an invalid or already used anti-replay nonce');
-    }
 
     let account: Account | undefined;
     let jwk: PublicJwk;
     let thumbprint: string;
     if (hasKid) {
-      account = await this.accountFor(header.kid);
+      // The nonce is redeemed in the same round trip as the account lookup, and judged first.
+      account = await this.redeemWithAccount(header.kid, header.nonce);
       jwk = account.jwk;
       thumbprint = account.thumbprint;
     } else {
+      await this.redeem(header.nonce);
       jwk = publicJwkFrom(header.jwk);
       thumbprint = await jwkThumbprint(jwk);
     }
@@ -112,12 +111,26 @@ export class JwsVerifier {
     return { payload: decodePayload(jws), jws, protectedHeader: header, account, jwk, thumbprint };
   }
 
-  private async accountFor(kid: unknown): Promise<Account> {
+  private async redeem(nonce: string): Promise<void> {
+    if (!(await this.deps.nonces.consume(nonce, this.deps.clock.now()))) throw usedNonce();
+  }
+
+  private async redeemWithAccount(kid: unknown, nonce: string): Promise<Account> {
     const id = typeof kid === 'string' ? this.deps.linker.accountIdFromKid(kid) : undefined;
-    const account = id ? await this.deps.accounts.byId(id) : null;
+    let account: Account | null = null;
+    if (id) {
+      const found = await this.deps.accounts.byIdRedeemingNonce(id, nonce, this.deps.clock.now());
+      if (!found.nonceValid) throw usedNonce();
+      account = found.account;
+    } else {
+      await this.redeem(nonce);
+    }
     if (!account) throw Problems.accountDoesNotExist('no account exists for the "kid" in the JWS');
     // §7.3.6: requests from deactivated accounts get 401 unauthorized.
     if (account.status !== 'valid') throw Problems.accountNotValid(account.status);
     return account;
   }
 }
+
+// §6.5: every nonce is single-use; the store deletes it atomically.
+const usedNonce = () => Problems.badNonce('JWS has an invalid or already used anti-replay nonce');

@@ -22,6 +22,9 @@ const toDomain = (row: RawAccount): Account => ({
 const SELECT =
   'SELECT id, status, jwk, thumbprint, contact, terms_of_service_agreed, eab_key_id, created_at FROM accounts';
 
+/** The single-use guarantee of a nonce (RFC 8555 §6.5), shared with TypeOrmNonceRepository.consume. */
+export const CONSUME_NONCE = 'DELETE FROM nonces WHERE value = ? AND expires > ?';
+
 const INSERT =
   'INSERT INTO accounts (id, status, jwk, thumbprint, contact, terms_of_service_agreed, eab_key_id, created_at) ' +
   'VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
@@ -48,6 +51,26 @@ export class TypeOrmAccountRepository implements AccountRepository {
   async byId(id: string): Promise<Account | null> {
     const row = await this.sql.one<RawAccount>(`${SELECT} WHERE id = ?`, [id]);
     return row ? toDomain(row) : null;
+  }
+
+  async byIdRedeemingNonce(
+    id: string,
+    nonce: string,
+    now: number,
+  ): Promise<{ nonceValid: boolean; account: Account | null }> {
+    if (!this.sql.postgres) {
+      // SQLite runs in this process: two statements cost no round trips, and SQLite has no DML in CTEs.
+      const nonceValid = (await this.sql.run(CONSUME_NONCE, [nonce, now])) > 0;
+      return { nonceValid, account: await this.byId(id) };
+    }
+    // PostgreSQL: one statement, one round trip. The CTE's DELETE runs even when no account matches.
+    const row = await this.sql.one<RawAccount & { nonce_valid: unknown }>(
+      `WITH redeemed AS (${CONSUME_NONCE} RETURNING 1) ` +
+        'SELECT (SELECT count(*) FROM redeemed) AS nonce_valid, a.id, a.status, a.jwk, a.thumbprint, a.contact, ' +
+        'a.terms_of_service_agreed, a.eab_key_id, a.created_at FROM (SELECT 1) AS one LEFT JOIN accounts a ON a.id = ?',
+      [nonce, now, id],
+    );
+    return { nonceValid: Number(row?.nonce_valid) > 0, account: row?.id ? toDomain(row) : null };
   }
 
   async byThumbprint(thumbprint: string): Promise<Account | null> {

@@ -2,6 +2,7 @@ import type { NonceRepository } from '@rotor/acme';
 import type { DataSource } from 'typeorm';
 import { msParam } from '../entities/columns';
 import { Sql } from '../sql';
+import { CONSUME_NONCE } from './account.repository';
 
 /**
  * Nonces live in the database so any replica can redeem a nonce another one
@@ -23,8 +24,7 @@ export class TypeOrmNonceRepository implements NonceRepository {
   }
 
   async consume(value: string, now: number): Promise<boolean> {
-    const row = await this.sql.one('DELETE FROM nonces WHERE value = ? AND expires > ? RETURNING value', [value, now]);
-    return row !== undefined;
+    return (await this.sql.run(CONSUME_NONCE, [value, now])) > 0;
   }
 
   async purgeExpired(now: number): Promise<number> {
