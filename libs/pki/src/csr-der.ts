@@ -1,7 +1,6 @@
 import { CsrFields, CsrGeneralName, CsrNames, CsrSignatureAlgorithm } from './csr-fields';
 import {
   childrenOf,
-  DER,
   Element,
   elementEquals,
   isPlainTree,
@@ -9,7 +8,7 @@ import {
   printableAscii,
   readElement,
 } from './der-strict';
-import { oidDer } from './der';
+import { oidDer, TAG } from './der';
 import { ipFromOctets } from './names';
 import { importSpkiDer } from './spki';
 
@@ -51,9 +50,9 @@ const OID = {
   rsassaPss: oidDer('1.2.840.113549.1.1.10'),
   rsaEncryption: oidDer('1.2.840.113549.1.1.1'),
 };
-const VERSION_1 = Uint8Array.of(DER.integer, 1, 0);
-const CRITICAL = Uint8Array.of(DER.boolean, 1, 0xff); // DER: TRUE is 0xff, FALSE (the default) is omitted
-const GN = { dNSName: DER.contextPrimitive(2), uri: DER.contextPrimitive(6), iPAddress: DER.contextPrimitive(7) };
+const VERSION_1 = Uint8Array.of(TAG.integer, 1, 0);
+const CRITICAL = Uint8Array.of(TAG.boolean, 1, 0xff); // DER: TRUE is 0xff, FALSE (the default) is omitted
+const GN = { dNSName: TAG.contextPrimitive(2), uri: TAG.contextPrimitive(6), iPAddress: TAG.contextPrimitive(7) };
 
 /** The request's fields, or undefined when it is not in the shape read here. */
 export function readCsrDer(der: Uint8Array): CsrFields | undefined {
@@ -67,17 +66,17 @@ export function readCsrDer(der: Uint8Array): CsrFields | undefined {
 function read(der: Uint8Array): CsrFields | undefined {
   if (der.length > MAX_LENGTH) return undefined;
   const top = readElement(der, 0, der.length);
-  if (!top || top.tag !== DER.sequence || top.end !== der.length || !isPlainTree(der, top)) return undefined;
-  // From here on every element is known to be well-formed strict DER.
+  if (!top || top.tag !== TAG.sequence || top.end !== der.length || !isPlainTree(der, top)) return undefined;
+  // From here on every element is known to be well-formed strict TAG.
   const [info, sigAlg, sig, ...extra] = children(der, top);
   if (!info || !sigAlg || !sig || extra.length) return undefined;
-  if (info.tag !== DER.sequence || sig.tag !== DER.bitString) return undefined;
+  if (info.tag !== TAG.sequence || sig.tag !== TAG.bitString) return undefined;
   const signatureAlgorithm = algorithmOf(der, sigAlg);
   if (!signatureAlgorithm) return undefined;
 
   const [version, subject, spki, attributes, ...more] = children(der, info);
   if (!version || !elementEquals(der, version, VERSION_1) || more.length) return undefined;
-  if (subject?.tag !== DER.sequence || spki?.tag !== DER.sequence || attributes?.tag !== DER.context(0))
+  if (subject?.tag !== TAG.sequence || spki?.tag !== TAG.sequence || attributes?.tag !== TAG.context(0))
     return undefined;
   if (!isSubjectPublicKeyInfo(der, spki)) return undefined;
   const commonNames = commonNamesOf(der, subject);
@@ -104,13 +103,13 @@ function children(der: Uint8Array, el: Element): Element[] {
  * or NULL; an RSASSA-PSS SEQUENCE of parameters is passed on as DER (RFC 4055 §3.1).
  */
 function algorithmOf(der: Uint8Array, el: Element): CsrSignatureAlgorithm | undefined {
-  if (el.tag !== DER.sequence) return undefined;
+  if (el.tag !== TAG.sequence) return undefined;
   const [oid, params, ...extra] = children(der, el);
   const algorithm = oid && oidToString(der, oid);
   if (!algorithm || extra.length) return undefined;
   if (!params) return { algorithm };
-  if (params.tag === DER.null) return { algorithm, parameters: null };
-  if (params.tag === DER.sequence && elementEquals(der, oid, OID.rsassaPss)) {
+  if (params.tag === TAG.null) return { algorithm, parameters: null };
+  if (params.tag === TAG.sequence && elementEquals(der, oid, OID.rsassaPss)) {
     return { algorithm, parameters: copy(der, params.offset, params.end).buffer as ArrayBuffer };
   }
   return undefined;
@@ -124,21 +123,21 @@ function algorithmOf(der: Uint8Array, el: Element): CsrSignatureAlgorithm | unde
  */
 function isSubjectPublicKeyInfo(der: Uint8Array, el: Element): boolean {
   const [algorithm, key, ...extra] = children(der, el);
-  if (algorithm?.tag !== DER.sequence || key?.tag !== DER.bitString || extra.length) return false;
+  if (algorithm?.tag !== TAG.sequence || key?.tag !== TAG.bitString || extra.length) return false;
   const [oid, params, ...more] = children(der, algorithm);
-  if (oid?.tag !== DER.oid || more.length) return false;
-  return !params || params.tag === DER.oid || (params.tag === DER.null && elementEquals(der, oid, OID.rsaEncryption));
+  if (oid?.tag !== TAG.oid || more.length) return false;
+  return !params || params.tag === TAG.oid || (params.tag === TAG.null && elementEquals(der, oid, OID.rsaEncryption));
 }
 
 /** Name (RFC 5280 §4.1.2.4): the commonName values, undefined for attribute values other than ASCII strings. */
 function commonNamesOf(der: Uint8Array, name: Element): string[] | undefined {
   const out: string[] = [];
   for (const rdn of children(der, name)) {
-    const attributes = rdn.tag === DER.set ? children(der, rdn) : [];
+    const attributes = rdn.tag === TAG.set ? children(der, rdn) : [];
     if (!attributes.length) return undefined;
     for (const atv of attributes) {
-      const [type, value, ...extra] = atv.tag === DER.sequence ? children(der, atv) : [];
-      if (type?.tag !== DER.oid || !value || extra.length || !isDirectoryText(value)) return undefined;
+      const [type, value, ...extra] = atv.tag === TAG.sequence ? children(der, atv) : [];
+      if (type?.tag !== TAG.oid || !value || extra.length || !isDirectoryText(value)) return undefined;
       if (elementEquals(der, type, OID.commonName)) out.push(printableAscii(der, value.start, value.end)!);
     }
   }
@@ -147,7 +146,7 @@ function commonNamesOf(der: Uint8Array, name: Element): string[] | undefined {
 
 /** UTF8String, PrintableString or IA5String, non-empty (isPlainTree has checked the octets are ASCII). */
 function isDirectoryText(el: Element): boolean {
-  return (el.tag === DER.utf8String || el.tag === DER.printableString || el.tag === DER.ia5String) && el.end > el.start;
+  return (el.tag === TAG.utf8String || el.tag === TAG.printableString || el.tag === TAG.ia5String) && el.end > el.start;
 }
 
 /**
@@ -158,22 +157,22 @@ function isDirectoryText(el: Element): boolean {
 function subjectAltNamesOf(der: Uint8Array, attributes: Element): CsrGeneralName[][] | undefined {
   let request: Element | undefined;
   for (const attribute of children(der, attributes)) {
-    const [type, values, ...extra] = attribute.tag === DER.sequence ? children(der, attribute) : [];
-    if (type?.tag !== DER.oid || values?.tag !== DER.set || values.end === values.start || extra.length) {
+    const [type, values, ...extra] = attribute.tag === TAG.sequence ? children(der, attribute) : [];
+    if (type?.tag !== TAG.oid || values?.tag !== TAG.set || values.end === values.start || extra.length) {
       return undefined;
     }
     if (!request && elementEquals(der, type, OID.extensionRequest)) {
       const [value, ...others] = children(der, values);
-      if (value.tag !== DER.sequence || others.length) return undefined;
+      if (value.tag !== TAG.sequence || others.length) return undefined;
       request = value;
     }
   }
   const out: CsrGeneralName[][] = [];
   for (const extension of request ? children(der, request) : []) {
     // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-    const parts = extension.tag === DER.sequence ? children(der, extension) : [];
+    const parts = extension.tag === TAG.sequence ? children(der, extension) : [];
     const [id, critical, value] = parts.length === 2 ? [parts[0], undefined, parts[1]] : parts;
-    if (id?.tag !== DER.oid || value?.tag !== DER.octetString || parts.length > 3) return undefined;
+    if (id?.tag !== TAG.oid || value?.tag !== TAG.octetString || parts.length > 3) return undefined;
     if (critical && !elementEquals(der, critical, CRITICAL)) return undefined;
     if (elementEquals(der, id, OID.subjectAltName)) {
       const names = generalNames(der, value);
@@ -187,7 +186,7 @@ function subjectAltNamesOf(der: Uint8Array, attributes: Element): CsrGeneralName
 /** GeneralNames in the extnValue: dNSName and URI as ASCII, iPAddress of 4 or 16 octets. */
 function generalNames(der: Uint8Array, extnValue: Element): CsrGeneralName[] | undefined {
   const seq = readElement(der, extnValue.start, extnValue.end);
-  if (!seq || seq.tag !== DER.sequence || seq.end !== extnValue.end || !isPlainTree(der, seq)) return undefined;
+  if (!seq || seq.tag !== TAG.sequence || seq.end !== extnValue.end || !isPlainTree(der, seq)) return undefined;
   const out: CsrGeneralName[] = [];
   for (const gn of children(der, seq)) {
     if (gn.tag === GN.dNSName || gn.tag === GN.uri) {

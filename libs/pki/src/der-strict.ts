@@ -9,24 +9,7 @@
  * general decoder (@peculiar/asn1-schema), which decides as it always has.
  */
 
-/** Universal tags (X.690 §8.1.2, X.680 §8.4) and the constructed bit. */
-export const DER = {
-  boolean: 0x01,
-  integer: 0x02,
-  bitString: 0x03,
-  octetString: 0x04,
-  null: 0x05,
-  oid: 0x06,
-  utf8String: 0x0c,
-  printableString: 0x13,
-  ia5String: 0x16,
-  sequence: 0x30,
-  set: 0x31,
-  /** [n] IMPLICIT/EXPLICIT, constructed, context-specific. */
-  context: (n: number): number => 0xa0 | n,
-  /** [n] IMPLICIT, primitive, context-specific (e.g. GeneralName choices). */
-  contextPrimitive: (n: number): number => 0x80 | n,
-} as const;
+import { TAG } from './der';
 
 export interface Element {
   tag: number;
@@ -89,32 +72,32 @@ export function isPlainTree(der: Uint8Array, el: Element, depth = 0): boolean {
   const { tag, start, end } = el;
   const length = end - start;
   if (tag & 0x20) {
-    if (tag !== DER.sequence && tag !== DER.set && (tag & 0xe0) !== 0xa0) return false;
+    if (tag !== TAG.sequence && tag !== TAG.set && (tag & 0xe0) !== 0xa0) return false;
     if (depth >= MAX_DEPTH) return false;
     const children = childrenOf(der, el);
     return children !== undefined && children.every((c) => isPlainTree(der, c, depth + 1));
   }
   switch (tag) {
-    case DER.boolean:
+    case TAG.boolean:
       return length === 1;
-    case DER.integer:
+    case TAG.integer:
       // §8.3.2: the first nine bits are not all zeros or all ones.
       return (
         length > 0 &&
         !(length > 1 && der[start] === 0x00 && !(der[start + 1] & 0x80)) &&
         !(length > 1 && der[start] === 0xff && der[start + 1] & 0x80)
       );
-    case DER.bitString:
+    case TAG.bitString:
       return length > 0 && der[start] === 0; // whole octets only: keys and signatures
-    case DER.octetString:
+    case TAG.octetString:
       return true;
-    case DER.null:
+    case TAG.null:
       return length === 0;
-    case DER.oid:
+    case TAG.oid:
       return oidToString(der, el) !== undefined;
-    case DER.utf8String:
-    case DER.printableString:
-    case DER.ia5String:
+    case TAG.utf8String:
+    case TAG.printableString:
+    case TAG.ia5String:
       return printableAscii(der, start, end) !== undefined;
     default:
       return (tag & 0xe0) === 0x80; // [n] IMPLICIT primitive
@@ -127,7 +110,7 @@ export function isPlainTree(der: Uint8Array, el: Element, depth = 0): boolean {
  * below 2^49 (seven octets), far above any arc in use.
  */
 export function oidToString(der: Uint8Array, el: Element): string | undefined {
-  if (el.tag !== DER.oid || el.end === el.start) return undefined;
+  if (el.tag !== TAG.oid || el.end === el.start) return undefined;
   const arcs: number[] = [];
   let value = 0;
   let octets = 0;

@@ -5,11 +5,13 @@
  * structure (signatures are over the bytes exactly as received, RFC 2986 §4.2).
  */
 
-/** Tag octets used here (X.690 §8.1.2). */
+/** Universal tag octets (X.690 §8.1.2, X.680 §8.4) and the context-specific forms used in certificates and CSRs. */
 export const TAG = {
+  boolean: 0x01,
   integer: 0x02,
   bitString: 0x03,
   octetString: 0x04,
+  null: 0x05,
   oid: 0x06,
   utf8String: 0x0c,
   printableString: 0x13,
@@ -18,9 +20,9 @@ export const TAG = {
   generalizedTime: 0x18,
   sequence: 0x30,
   set: 0x31,
-  /** [n] EXPLICIT, constructed context-specific. */
+  /** [n] IMPLICIT/EXPLICIT, constructed, context-specific. */
   context: (n: number): number => 0xa0 | n,
-  /** [n] IMPLICIT, primitive, context-specific. */
+  /** [n] IMPLICIT, primitive, context-specific (e.g. GeneralName choices). */
   contextPrimitive: (n: number): number => 0x80 | n,
 } as const;
 

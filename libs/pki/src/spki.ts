@@ -1,7 +1,8 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn from '@peculiar/asn1-x509';
-import { childrenOf, DER, readElement } from './der-strict';
+import { TAG } from './der';
+import { childrenOf, readElement } from './der-strict';
 
 /**
  * A parsed SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) turned into canonical DER
@@ -124,9 +125,9 @@ const RSA_ALGORITHM = new Uint8Array(
  */
 function rsaJwk(spkiDer: Uint8Array): { kty: 'RSA'; n: string; e: string } | undefined {
   const outer = readElement(spkiDer, 0, spkiDer.length);
-  if (!outer || outer.tag !== DER.sequence || outer.end !== spkiDer.length) return undefined;
+  if (!outer || outer.tag !== TAG.sequence || outer.end !== spkiDer.length) return undefined;
   const [algorithm, bits, ...extra] = childrenOf(spkiDer, outer) ?? [];
-  if (!algorithm || bits?.tag !== DER.bitString || extra.length) return undefined;
+  if (!algorithm || bits?.tag !== TAG.bitString || extra.length) return undefined;
   if (
     algorithm.end - algorithm.offset !== RSA_ALGORITHM.length ||
     !startsWith(spkiDer.subarray(algorithm.offset), RSA_ALGORITHM)
@@ -135,9 +136,9 @@ function rsaJwk(spkiDer: Uint8Array): { kty: 'RSA'; n: string; e: string } | und
   }
   if (spkiDer[bits.start] !== 0) return undefined; // unused bits
   const key = readElement(spkiDer, bits.start + 1, bits.end);
-  if (!key || key.tag !== DER.sequence || key.end !== bits.end) return undefined;
+  if (!key || key.tag !== TAG.sequence || key.end !== bits.end) return undefined;
   const [n, e, ...rest] = childrenOf(spkiDer, key) ?? [];
-  if (n?.tag !== DER.integer || e?.tag !== DER.integer || rest.length) return undefined;
+  if (n?.tag !== TAG.integer || e?.tag !== TAG.integer || rest.length) return undefined;
   const modulus = unsignedOctets(spkiDer, n.start, n.end);
   const exponent = unsignedOctets(spkiDer, e.start, e.end);
   if (!modulus || !exponent || exponent.length > 4 || !(modulus[modulus.length - 1] & 1)) return undefined;
