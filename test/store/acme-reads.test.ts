@@ -15,10 +15,9 @@ import { createTestDatabase, TestDatabase } from '@rotor/testing';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 
-jest.setTimeout(30_000);
+import { id, NOW } from './fixtures';
 
-const id = (): string => randomBytes(9).toString('base64url');
-const NOW = 1_800_000_000_000;
+jest.setTimeout(30_000);
 
 function authorization(accountId: string, orderId: string, value: string, wildcard: boolean): Authorization {
   const authzId = id();

@@ -4,7 +4,7 @@
  * errors as TypeORM QueryFailedErrors, and the column encodings the TypeORM
  * entities used to write (booleans, epoch-millisecond bigints, JSON text).
  */
-import type { Account, NewOrderRecords } from '@rotor/acme';
+import type { NewOrderRecords } from '@rotor/acme';
 import {
   Sql,
   TypeOrmAccountRepository,
@@ -17,23 +17,9 @@ import { createTestDatabase, TestDatabase } from '@rotor/testing';
 import { randomBytes } from 'node:crypto';
 import { QueryFailedError, type DataSource } from 'typeorm';
 
+import { account, id, NOW } from './fixtures';
+
 jest.setTimeout(30_000);
-
-const id = (): string => randomBytes(9).toString('base64url');
-const NOW = 1_800_000_000_000;
-
-function account(overrides: Partial<Account> = {}): Account {
-  return {
-    id: id(),
-    status: 'valid',
-    jwk: { kty: 'EC', crv: 'P-256', x: id(), y: id() },
-    thumbprint: id(),
-    contact: ['mailto:a@example.test'],
-    termsOfServiceAgreed: true,
-    createdAt: NOW,
-    ...overrides,
-  };
-}
 
 function order(accountId: string, values: string[]): NewOrderRecords {
   const orderId = id();

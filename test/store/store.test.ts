@@ -3,7 +3,7 @@
  * machine's PostgreSQL. Every conditional write (the guarantees replicas rely
  * on) is exercised here, not mocked.
  */
-import type { Account, Authorization, Order } from '@rotor/acme';
+import type { Authorization, Order } from '@rotor/acme';
 import { KeySealer } from '@rotor/pki';
 import {
   SqlRateLimitRepository,
@@ -22,23 +22,9 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 
+import { account, id, NOW } from './fixtures';
+
 jest.setTimeout(30_000);
-
-const id = () => randomBytes(9).toString('base64url');
-const NOW = 1_800_000_000_000;
-
-function account(overrides: Partial<Account> = {}): Account {
-  return {
-    id: id(),
-    status: 'valid',
-    jwk: { kty: 'EC', crv: 'P-256', x: id(), y: id() },
-    thumbprint: id(),
-    contact: ['mailto:ops@example.test'],
-    termsOfServiceAgreed: true,
-    createdAt: NOW,
-    ...overrides,
-  };
-}
 
 function orderWithAuthz(accountId: string): { order: Order; authorizations: Authorization[] } {
   const orderId = id();
